@@ -1,0 +1,69 @@
+"""Settings, read from the environment (prefix ``RAPPORT_``) and from a ``.env`` file.
+
+Every field here is documented in ``docs/configuration.md``; a test fails when one is not.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Locale = Literal["en", "zh_CN"]
+
+
+class Settings(BaseSettings):
+    """Rapport's settings; each one can be set as ``RAPPORT_<NAME>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAPPORT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default="sqlite:///./rapport.db",
+        description="SQLAlchemy URL of the CRM database (SQLite file or PostgreSQL).",
+    )
+    database_echo: bool = Field(default=False, description="Log every SQL statement.")
+    secret_key: SecretStr = Field(
+        default=SecretStr("change-me-in-production"),
+        description="Key that signs session cookies and CSRF tokens.",
+    )
+    default_locale: Locale = Field(
+        default="en", description="Language used when neither the user nor the browser says."
+    )
+    default_region: str = Field(
+        default="CN", description="ISO 3166 region for phone numbers written without +country."
+    )
+    default_currency: str = Field(default="CNY", description="ISO 4217 currency of new records.")
+    timezone: str = Field(
+        default="Asia/Shanghai", description="IANA time zone for dates shown and periods cut."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `rapport serve` listens on.")
+    port: int = Field(default=8000, description="Port `rapport serve` listens on.")
+    recycle_bin_days: int = Field(
+        default=30, description="Days a deleted record can be restored before it is purged."
+    )
+    churn_inactive_days: int = Field(
+        default=180, description="A customer with no purchase for this many days has churned."
+    )
+    at_risk_inactive_days: int = Field(
+        default=90, description="A customer with no purchase for this many days is at risk."
+    )
+    loyal_min_orders: int = Field(
+        default=5, description="Paid orders that make a repeat buyer a loyal customer."
+    )
+    demo_batch_size: int = Field(
+        default=5000, description="Customers generated and written per transaction by `demo`."
+    )
+    static_dir: Path | None = Field(
+        default=None, description="Serve static files from this folder instead of the package's."
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""The customfields domain."""
