@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,14 +61,22 @@ def new_database_url(backend: str, folder: Path) -> str:
     return _create_postgres_database()
 
 
+@contextmanager
+def empty_database(backend: str, folder: Path) -> Iterator[str]:
+    """The URL of a new, empty database on ``backend``, dropped afterwards."""
+    url = new_database_url(backend, folder)
+    try:
+        yield url
+    finally:
+        if backend == "postgresql":
+            _drop_postgres_database(url)
+
+
 @pytest.fixture
 def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of the backend named by the test's ``backend`` parameter."""
-    backend: str = request.param
-    url = new_database_url(backend, tmp_path)
-    yield url
-    if backend == "postgresql":
-        _drop_postgres_database(url)
+    """An empty database of the backend named by the test's ``empty_database_url`` param."""
+    with empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

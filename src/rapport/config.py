@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rapport.customers.lifecycle import LifecycleThresholds
+
 Locale = Literal["en", "zh_CN"]
 
 
@@ -61,6 +63,14 @@ class Settings(BaseSettings):
     static_dir: Path | None = Field(
         default=None, description="Serve static files from this folder instead of the package's."
     )
+
+    def lifecycle_thresholds(self) -> LifecycleThresholds:
+        """The lifecycle thresholds these settings define."""
+        return LifecycleThresholds(
+            at_risk_days=self.at_risk_inactive_days,
+            churned_days=self.churn_inactive_days,
+            loyal_orders=self.loyal_min_orders,
+        )
 
 
 @lru_cache

@@ -1,0 +1,43 @@
+"""The web application: API, pages and static files on one database engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Final
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from rapport import __version__, health, pages
+from rapport.config import Settings, get_settings
+from rapport.db import make_engine, make_sessionmaker
+
+PACKAGE_STATIC_DIR: Final = Path(__file__).parent / "static"
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The Rapport web app, on an engine built from ``settings`` (default: the environment).
+
+    The engine and its sessionmaker are kept on ``app.state``; the engine is disposed when
+    the app shuts down.
+    """
+    settings = settings or get_settings()
+    app = FastAPI(title="Rapport", version=__version__, lifespan=_lifespan)
+    engine = make_engine(settings.database_url, echo=settings.database_echo)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+
+    app.include_router(health.router)
+    app.include_router(pages.router)
+    static_dir = settings.static_dir or PACKAGE_STATIC_DIR
+    app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    return app

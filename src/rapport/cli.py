@@ -1,0 +1,165 @@
+"""The ``rapport`` command line: set-up, demo data, serving and user accounts.
+
+Commands stay thin: they parse options, open the database and call the services.
+Every command is documented in docs/cli.md (a test checks).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rapport import migrate
+from rapport.config import get_settings
+from rapport.db import make_engine, make_sessionmaker, session_scope
+from rapport.users import service as user_service
+from rapport.users.models import Role
+
+app = typer.Typer(
+    name="rapport",
+    help="Rapport: a self-hosted CRM with customer analytics built in.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+@app.command()
+def init() -> None:
+    """Create the database or migrate it to the newest schema."""
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    before = migrate.current_revision(engine)
+    migrate.upgrade(engine)
+    after = migrate.current_revision(engine)
+    engine.dispose()
+    if before == after:
+        console.print(f"Database is up to date (revision {after}).")
+    else:
+        console.print(f"Database migrated from {before or 'empty'} to revision {after}.")
+
+
+@app.command()
+def demo(
+    customers: Annotated[int, typer.Option(min=1, help="How many customer records.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 42,
+    end: Annotated[
+        str | None, typer.Option(help="Last day of the history, YYYY-MM-DD (default: today).")
+    ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Folder to write the ground truth into.")
+    ] = None,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing (and succeed) if data exists.")
+    ] = False,
+) -> None:
+    """Fill an empty database with a realistic demo CRM and, optionally, its ground truth."""
+    from rapport.demo import service as demo_service
+    from rapport.demo.params import DemoParams
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        migrate.upgrade(engine)
+        if not demo_service.is_empty(engine):
+            if if_empty:
+                console.print("The database already holds data; no demo data loaded.")
+                return
+            err.print("[red]Error:[/red] the database is not empty; demo data needs an empty one.")
+            raise typer.Exit(code=1)
+        try:
+            last_day = date.fromisoformat(end) if end else None
+        except ValueError:
+            err.print(f"[red]Error:[/red] --end: {end!r} is not a date like 2026-06-30.")
+            raise typer.Exit(code=2) from None
+        params = DemoParams(
+            customers=customers, seed=seed, end=last_day, batch_size=settings.demo_batch_size
+        )
+        with Progress(
+            TextColumn("Demo customers"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+        ) as progress:
+            task = progress.add_task("demo", total=customers)
+            summary = demo_service.load(
+                engine=engine,
+                params=params,
+                thresholds=settings.lifecycle_thresholds(),
+                truth_dir=truth,
+                on_progress=lambda n: progress.advance(task, n),
+            )
+    finally:
+        engine.dispose()
+    table = Table("table", "rows", title=f"Demo data up to {summary.end} in {summary.seconds:.1f} s")
+    for name, count in summary.rows.items():
+        table.add_row(name, f"{count:,}")
+    console.print(table)
+    if truth:
+        console.print(f"Ground truth written to {truth}/")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart when the code changes.")] = False,
+) -> None:
+    """Serve the web app and the API."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "rapport.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        reload=reload,
+    )
+
+
+@app.command()
+def createuser(
+    email: Annotated[str, typer.Option(help="Sign-in email.")],
+    name: Annotated[str, typer.Option(help="Name shown to colleagues.")],
+    role: Annotated[Role, typer.Option(help="What the user may see and do.")] = Role.ADMIN,
+    locale: Annotated[str, typer.Option(help="Language: en or zh_CN.")] = "en",
+    password: Annotated[
+        str | None,
+        typer.Option(help="Password (asked for when left out).", envvar="RAPPORT_NEW_PASSWORD"),
+    ] = None,
+) -> None:
+    """Create a user who can sign in (the first one is usually an admin)."""
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            user = user_service.create(
+                session=session,
+                email=email,
+                name=name,
+                role=role,
+                locale=locale,
+                password=password,
+            )
+            console.print(f"Created {user.role.value} {user.email} (id {user.id}).")
+    except user_service.UserError as error:
+        err.print(f"[red]Error:[/red] {error}")
+        raise typer.Exit(code=1) from None
+    finally:
+        engine.dispose()
+
+
+def main() -> None:
+    """Run the command line."""
+    app()

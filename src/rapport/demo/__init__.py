@@ -1,0 +1,1 @@
+"""Synthetic CRM data with a known ground truth, for demos, tests and benchmarks."""
