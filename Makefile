@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 VENDOR := src/rapport/static/vendor
+DEMO_CUSTOMERS ?= 5000
 VENDOR_FILES := node_modules/htmx.org/dist/htmx.min.js \
                 node_modules/echarts/dist/echarts.min.js
 
@@ -35,7 +36,7 @@ assets: $(VENDOR)/.built
 
 run: install assets
 	$(BIN)/rapport init
-	$(BIN)/rapport demo --if-empty
+	$(BIN)/rapport demo --if-empty --customers $(DEMO_CUSTOMERS)
 	$(BIN)/rapport serve
 
 test: install-test assets
@@ -51,10 +52,11 @@ format: install-test
 	$(BIN)/ruff check --fix .
 
 bench: install-test
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench demo --customers 100000 --runs 3
 
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -o src/rapport/locale/messages.pot src/rapport
+	$(BIN)/pybabel extract -F babel.cfg --project=Rapport --version=0.1.0 \
+		--copyright-holder="Rapport contributors" -o src/rapport/locale/messages.pot src/rapport
 	$(BIN)/pybabel update -i src/rapport/locale/messages.pot -d src/rapport/locale
 
 clean:

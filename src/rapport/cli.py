@@ -99,7 +99,9 @@ def demo(
             )
     finally:
         engine.dispose()
-    table = Table("table", "rows", title=f"Demo data up to {summary.end} in {summary.seconds:.1f} s")
+    table = Table(
+        "table", "rows", title=f"Demo data up to {summary.end} in {summary.seconds:.1f} s"
+    )
     for name, count in summary.rows.items():
         table.add_row(name, f"{count:,}")
     console.print(table)

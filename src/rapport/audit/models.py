@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rapport.db import BigId, Base, str_enum, utcnow
+from rapport.db import Base, BigId, str_enum, utcnow
 
 
 class AuditAction(StrEnum):

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rapport.db import BigId, Base, SoftDeleteMixin, TimestampMixin, str_enum
+from rapport.db import Base, BigId, SoftDeleteMixin, TimestampMixin, str_enum
 
 
 class RunStatus(StrEnum):

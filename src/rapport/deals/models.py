@@ -49,9 +49,7 @@ class Stage(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(120))
     position: Mapped[int]
     probability: Mapped[int] = mapped_column(default=0)  # percent, 0–100
-    outcome: Mapped[StageOutcome] = mapped_column(
-        str_enum(StageOutcome), default=StageOutcome.OPEN
-    )
+    outcome: Mapped[StageOutcome] = mapped_column(str_enum(StageOutcome), default=StageOutcome.OPEN)
     # Days after which a deal sitting in this stage counts as stalled (None: never).
     rotting_days: Mapped[int | None]
 
@@ -66,16 +64,12 @@ class Deal(TimestampMixin, SoftDeleteMixin, Base):
     external_id: Mapped[str | None] = mapped_column(String(120), index=True)
     name: Mapped[str] = mapped_column(String(200))
     pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id", ondelete="RESTRICT"))
-    stage_id: Mapped[int] = mapped_column(
-        ForeignKey("stages.id", ondelete="RESTRICT"), index=True
-    )
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id", ondelete="RESTRICT"), index=True)
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("customers.id", ondelete="RESTRICT"), index=True
     )
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    campaign_id: Mapped[int | None] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="SET NULL")
-    )
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
     channel: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[DealStatus] = mapped_column(str_enum(DealStatus), default=DealStatus.OPEN)
     amount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -110,9 +104,7 @@ class DealStageChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
-    from_stage_id: Mapped[int | None] = mapped_column(
-        ForeignKey("stages.id", ondelete="RESTRICT")
-    )
+    from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id", ondelete="RESTRICT"))
     to_stage_id: Mapped[int] = mapped_column(
         ForeignKey("stages.id", ondelete="RESTRICT"), index=True
     )

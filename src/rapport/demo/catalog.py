@@ -56,7 +56,9 @@ PRODUCTS: tuple[ProductSpec, ...] = (
     ProductSpec("PA-CUP-01", "Paper cups (500)", "纸杯（500只）", "pantry", 49),
     ProductSpec("SV-WAR-01", "Extended warranty", "延保服务", "services", 399),
     ProductSpec("SV-INS-01", "On-site installation", "上门安装", "services", 199),
-    ProductSpec("SV-MNT-01", "Maintenance contract (1 year)", "设备维护合同（年）", "services", 1999),
+    ProductSpec(
+        "SV-MNT-01", "Maintenance contract (1 year)", "设备维护合同（年）", "services", 1999
+    ),
 )
 
 # Products bought together: the co-purchase structure a recommender should find.

@@ -24,17 +24,49 @@ from rapport.users.models import User
 
 # Parents before children, so every foreign key points at a row already written.
 TABLE_ORDER = (
-    "teams", "users", "pipelines", "stages", "product_categories", "products", "campaigns",
-    "surveys", "tags", "custom_field_definitions", "segments", "customers", "deals",
-    "deal_items", "deal_stage_changes", "orders", "order_items", "tickets", "interactions",
-    "survey_responses", "tasks", "consents", "customer_tags", "events", "quotas",
-)  # fmt: skip
+    "teams",
+    "users",
+    "pipelines",
+    "stages",
+    "product_categories",
+    "products",
+    "campaigns",
+    "surveys",
+    "tags",
+    "custom_field_definitions",
+    "segments",
+    "customers",
+    "deals",
+    "deal_items",
+    "deal_stage_changes",
+    "orders",
+    "order_items",
+    "tickets",
+    "interactions",
+    "survey_responses",
+    "tasks",
+    "consents",
+    "customer_tags",
+    "events",
+    "quotas",
+)
 
 TRUTH_COLUMNS = (
-    "customer_id", "kind", "channel", "converts", "converted_by_end", "first_purchase_day",
-    "purchases", "lambda", "p", "nu", "alive_at_end", "dropout_day", "bought_faulty",
+    "customer_id",
+    "kind",
+    "channel",
+    "converts",
+    "converted_by_end",
+    "first_purchase_day",
+    "purchases",
+    "lambda",
+    "p",
+    "nu",
+    "alive_at_end",
+    "dropout_day",
+    "bought_faulty",
     "unhappy_answers",
-)  # fmt: skip
+)
 
 
 class DemoError(Exception):
@@ -73,7 +105,9 @@ def load(
     ``on_progress`` is called with the number of customers written after each batch.
     """
     if not is_empty(engine):
-        raise DemoError("the database already holds customers or users; demo data needs an empty one")
+        raise DemoError(
+            "the database already holds customers or users; demo data needs an empty one"
+        )
     started = time.perf_counter()
     end = params.end or date.today()
     world, world_rows = build_world(params, end)
@@ -137,12 +171,20 @@ def _quotas(simulator: Simulator, world: World) -> list[dict[str, Any]]:
         period = first_month
         for _ in range(months):
             following = (period + timedelta(days=32)).replace(day=1)
-            rows.append({
-                "id": len(rows) + 1, "user_id": rep, "team_id": None, "metric": "revenue",
-                "period_start": period, "period_end": following - timedelta(days=1),
-                "target": round(target) * 100, "currency": "CNY",
-                "created_at": world.start, "updated_at": world.start,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "id": len(rows) + 1,
+                    "user_id": rep,
+                    "team_id": None,
+                    "metric": "revenue",
+                    "period_start": period,
+                    "period_end": following - timedelta(days=1),
+                    "target": round(target) * 100,
+                    "currency": "CNY",
+                    "created_at": world.start,
+                    "updated_at": world.start,
+                }
+            )
             period = following
     return rows
 

@@ -51,9 +51,7 @@ class Purchase:
 class Simulator:
     """Draws the whole history of one batch of customers at a time."""
 
-    def __init__(
-        self, params: DemoParams, world: World, thresholds: LifecycleThresholds
-    ) -> None:
+    def __init__(self, params: DemoParams, world: World, thresholds: LifecycleThresholds) -> None:
         self.params = params
         self.world = world
         self.names = NameMaker(params.seed)
@@ -75,7 +73,9 @@ class Simulator:
         self.channel_rates = {c.name: c.conversion_rate for c in params.channels}
         self.thresholds = thresholds
 
-    def batch(self, first_id: int, count: int, batch_index: int) -> tuple[Rows, list[dict[str, Any]]]:
+    def batch(
+        self, first_id: int, count: int, batch_index: int
+    ) -> tuple[Rows, list[dict[str, Any]]]:
         """Rows for customers ``first_id`` … ``first_id + count − 1``, and their truth."""
         p = self.params
         rng = random.Random(p.seed * 1_000_003 + batch_index)
@@ -123,12 +123,23 @@ class Simulator:
         act.add("customers", customer)
 
         truth: dict[str, Any] = {
-            "customer_id": cid, "kind": kind, "channel": channel, "converts": converts,
-            "converted_by_end": False, "lambda": lam, "p": drop, "nu": nu,
-            "alive_at_end": None, "dropout_day": None, "first_purchase_day": None,
-            "purchases": 0, "bought_faulty": False, "unhappy_answers": 0,
-            "_contacted": kind == "company", "_days": [],
-        }  # fmt: skip
+            "customer_id": cid,
+            "kind": kind,
+            "channel": channel,
+            "converts": converts,
+            "converted_by_end": False,
+            "lambda": lam,
+            "p": drop,
+            "nu": nu,
+            "alive_at_end": None,
+            "dropout_day": None,
+            "first_purchase_day": None,
+            "purchases": 0,
+            "bought_faulty": False,
+            "unhappy_answers": 0,
+            "_contacted": kind == "company",
+            "_days": [],
+        }
         if kind == "contact":
             return truth
 
@@ -136,14 +147,17 @@ class Simulator:
         deal_skus: list[str] = []
         deal_id = None
         if kind == "company":
-            first_day, deal_id, deal_skus, deal_value = self._deal(cid, owner, channel,
-                                                                  created, converts, rng, act)
+            first_day, deal_id, deal_skus, deal_value = self._deal(
+                cid, owner, channel, created, converts, rng, act
+            )
         else:
             contacted = rng.random() < (0.7 if converts else 0.6)
             truth["_contacted"] = contacted
             if contacted:
                 act.lead_touches(cid, owner, created, chinese, converts)
-            first_day = created + rng.gammavariate(2.0, p.conversion_delay_days / 2) if converts else None
+            first_day = (
+                created + rng.gammavariate(2.0, p.conversion_delay_days / 2) if converts else None
+            )
             deal_value = 0.0
         if first_day is None or first_day >= world.horizon:
             return truth
@@ -157,8 +171,20 @@ class Simulator:
         online_share = 0.0 if kind == "company" else p.online_share
         value = deal_value if deal_id else rng.gammavariate(p.purchase.spend_p, 1.0 / nu)
         skus = deal_skus or self._basket(value, customer["_pref"], rng)
-        purchases.append(self._order(cid, owner, channel, first_day, skus, value,
-                                     rng.random() < online_share, deal_id, rng, act))
+        purchases.append(
+            self._order(
+                cid,
+                owner,
+                channel,
+                first_day,
+                skus,
+                value,
+                rng.random() < online_share,
+                deal_id,
+                rng,
+                act,
+            )
+        )
         dropout: float | None = None
         if self.faulty in skus and rng.random() < p.faulty_extra_dropout:
             dropout = first_day
@@ -169,15 +195,20 @@ class Simulator:
                 break
             value = rng.gammavariate(p.purchase.spend_p, 1.0 / nu)
             skus = self._basket(value, customer["_pref"], rng)
-            purchases.append(self._order(cid, owner, channel, t, skus, value,
-                                         rng.random() < online_share, None, rng, act))
+            purchases.append(
+                self._order(
+                    cid, owner, channel, t, skus, value, rng.random() < online_share, None, rng, act
+                )
+            )
             extra = p.faulty_extra_dropout if self.faulty in skus else 0.0
             if rng.random() < drop or rng.random() < extra:
                 dropout = t
         end_of_life = dropout if dropout is not None else world.horizon
         truth["_days"] = [o.day for o in purchases]
         truth.update(
-            alive_at_end=dropout is None, dropout_day=dropout, purchases=len(purchases),
+            alive_at_end=dropout is None,
+            dropout_day=dropout,
+            purchases=len(purchases),
             bought_faulty=any(self.faulty in o.skus for o in purchases),
         )
         truth["unhappy_answers"] = act.after_sales(
@@ -192,7 +223,13 @@ class Simulator:
         return truth
 
     def _profile(
-        self, cid: int, kind: str, chinese: bool, channel: str, owner: int, created: float,
+        self,
+        cid: int,
+        kind: str,
+        chinese: bool,
+        channel: str,
+        owner: int,
+        created: float,
         rng: random.Random,
     ) -> dict[str, Any]:
         world, names = self.world, self.names
@@ -215,32 +252,61 @@ class Simulator:
         at = world.at(created)
         birthday = None
         if kind != "company" and rng.random() < 0.6:
-            birthday = world.start.date().replace(year=world.start.year - rng.randint(22, 60),
-                                                  month=rng.randint(1, 12), day=rng.randint(1, 28))
+            birthday = world.start.date().replace(
+                year=world.start.year - rng.randint(22, 60),
+                month=rng.randint(1, 12),
+                day=rng.randint(1, 28),
+            )
         cats = list(world.skus_by_category)
         row: dict[str, Any] = {
-            "id": cid, "kind": kind if kind != "contact" else "person", "external_id": None,
-            "name": name, "name_latin": latin, "email": email, "phone": phone,
-            "wechat_id": f"wx_{email.split('@')[0][:20]}" if chinese and email and rng.random() < 0.6 else None,
+            "id": cid,
+            "kind": kind if kind != "contact" else "person",
+            "external_id": None,
+            "name": name,
+            "name_latin": latin,
+            "email": email,
+            "phone": phone,
+            "wechat_id": f"wx_{email.split('@')[0][:20]}"
+            if chinese and email and rng.random() < 0.6
+            else None,
             "gender": None if kind == "company" else ("female" if female else "male"),
-            "birthday": birthday, "birthday_lunar": None,
+            "birthday": birthday,
+            "birthday_lunar": None,
             "language": "zh_CN" if chinese else "en",
-            "country": city.country, "province": city.province, "city": city.city,
-            "district": rng.choice(city.districts), "street": names.street(city.country == "CN"),
-            "postcode": city.postcode, "company_id": company_id,
+            "country": city.country,
+            "province": city.province,
+            "city": city.city,
+            "district": rng.choice(city.districts),
+            "street": names.street(city.country == "CN"),
+            "postcode": city.postcode,
+            "company_id": company_id,
             "job_title": names.job(chinese) if kind == "contact" else None,
-            "industry": rng.choice(["制造业", "互联网", "教育", "医疗", "零售", "金融"]) if kind == "company" else None,
+            "industry": rng.choice(["制造业", "互联网", "教育", "医疗", "零售", "金融"])
+            if kind == "company"
+            else None,
             "employee_count": int(rng.lognormvariate(4, 1.2)) + 5 if kind == "company" else None,
-            "annual_revenue_minor": None, "website": None, "tax_id": None,
-            "channel": channel, "campaign_id": campaign_id, "owner_id": owner,
-            "referred_by_id": referred_by, "lifecycle_stage": "lead",
-            "lifecycle_stage_override": None, "lifecycle_changed_at": None,
+            "annual_revenue_minor": None,
+            "website": None,
+            "tax_id": None,
+            "channel": channel,
+            "campaign_id": campaign_id,
+            "owner_id": owner,
+            "referred_by_id": referred_by,
+            "lifecycle_stage": "lead",
+            "lifecycle_stage_override": None,
+            "lifecycle_changed_at": None,
             "custom_fields": {"preferred_contact": rng.choice(["phone", "wechat", "email"])}
-            if rng.random() < 0.4 else {},
-            "notes": None, "marketing_opt_out": False, "marketing_opt_out_at": None,
-            "anonymised_at": None, "created_at": at, "updated_at": at, "deleted_at": None,
+            if rng.random() < 0.4
+            else {},
+            "notes": None,
+            "marketing_opt_out": False,
+            "marketing_opt_out_at": None,
+            "anonymised_at": None,
+            "created_at": at,
+            "updated_at": at,
+            "deleted_at": None,
             "_pref": rng.choice(cats),
-        }  # fmt: skip
+        }
         return row
 
     def _referrer(self, created: float, rng: random.Random) -> int | None:
@@ -275,8 +341,17 @@ class Simulator:
         return basket
 
     def _order(
-        self, cid: int, owner: int, channel: str, day: float, skus: list[str], value: float,
-        online: bool, deal_id: int | None, rng: random.Random, act: Activity,
+        self,
+        cid: int,
+        owner: int,
+        channel: str,
+        day: float,
+        skus: list[str],
+        value: float,
+        online: bool,
+        deal_id: int | None,
+        rng: random.Random,
+        act: Activity,
     ) -> Purchase:
         oid = act.order(cid, owner, day, skus, value, "paid", online, deal_id)
         if rng.random() < self.params.cancelled_order_rate:
@@ -288,8 +363,14 @@ class Simulator:
     # -- deals --------------------------------------------------------------------------
 
     def _deal(
-        self, cid: int, owner: int, channel: str, created: float, converts: bool,
-        rng: random.Random, act: Activity,
+        self,
+        cid: int,
+        owner: int,
+        channel: str,
+        created: float,
+        converts: bool,
+        rng: random.Random,
+        act: Activity,
     ) -> tuple[float | None, int | None, list[str], float]:
         """Walk a company's deal through the pipeline; the day it was won (or None)."""
         p, world = self.params.pipeline, self.world
@@ -316,7 +397,17 @@ class Simulator:
         if t >= world.horizon:
             outcome = "open"
         closed = t if outcome != "open" else None
-        act.deal(deal_id, cid, owner, channel, entered, outcome, closed, value, skus,
-                 rng.choice(LOST_REASONS) if outcome == "lost" else None)
+        act.deal(
+            deal_id,
+            cid,
+            owner,
+            channel,
+            entered,
+            outcome,
+            closed,
+            value,
+            skus,
+            rng.choice(LOST_REASONS) if outcome == "lost" else None,
+        )
         won_day = closed if outcome == "won" else None
         return won_day, deal_id, skus, value

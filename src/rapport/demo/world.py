@@ -25,10 +25,27 @@ STAGES: tuple[tuple[str, str, int], ...] = (
 )
 
 REP_NAMES = (
-    "张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄俊", "周婷", "吴昊",
-    "徐丽", "孙强", "马超", "朱琳", "胡斌", "郭蕾", "Emily Chen", "David Li", "Sarah Wang",
+    "张伟",
+    "王芳",
+    "李娜",
+    "刘洋",
+    "陈静",
+    "杨磊",
+    "赵敏",
+    "黄俊",
+    "周婷",
+    "吴昊",
+    "徐丽",
+    "孙强",
+    "马超",
+    "朱琳",
+    "胡斌",
+    "郭蕾",
+    "Emily Chen",
+    "David Li",
+    "Sarah Wang",
     "Tom Zhou",
-)  # fmt: skip
+)
 
 
 @dataclass
@@ -86,38 +103,84 @@ def build_world(params: DemoParams, end: date) -> tuple[World, Rows]:
     ]
     next_id = 3
     for t in range(params.teams):
-        users.append(_user(next_id, f"manager{t + 1}@example.com", REP_NAMES[t % 20] + " (经理)",
-                           "manager", t + 1, setup))
+        users.append(
+            _user(
+                next_id,
+                f"manager{t + 1}@example.com",
+                REP_NAMES[t % 20] + " (经理)",
+                "manager",
+                t + 1,
+                setup,
+            )
+        )
         next_id += 1
     for r in range(params.reps):
         team = r % params.teams + 1
-        users.append(_user(next_id, f"rep{r + 1}@example.com", REP_NAMES[(r + 4) % 20], "rep",
-                           team, setup))
+        users.append(
+            _user(next_id, f"rep{r + 1}@example.com", REP_NAMES[(r + 4) % 20], "rep", team, setup)
+        )
         world.rep_ids.append(next_id)
         world.rep_team[next_id] = team
         next_id += 1
     for a in range(params.agents):
-        users.append(_user(next_id, f"agent{a + 1}@example.com", f"客服{a + 1}号 Agent {a + 1}",
-                           "agent", params.teams + 1, setup))
+        users.append(
+            _user(
+                next_id,
+                f"agent{a + 1}@example.com",
+                f"客服{a + 1}号 Agent {a + 1}",
+                "agent",
+                params.teams + 1,
+                setup,
+            )
+        )
         world.agent_ids.append(next_id)
         next_id += 1
     rows["users"] = users
 
-    rows["pipelines"] = [{"id": 1, "name": "标准销售流程 Standard sales", "is_default": True, **setup}]
+    rows["pipelines"] = [
+        {"id": 1, "name": "标准销售流程 Standard sales", "is_default": True, **setup}
+    ]
     stages = []
     for position, (name_en, name_zh, probability) in enumerate(STAGES, start=1):
-        stages.append({"id": position, "pipeline_id": 1, "name": f"{name_zh} {name_en}",
-                       "position": position, "probability": probability, "outcome": "open",
-                       "rotting_days": 30, **setup})
+        stages.append(
+            {
+                "id": position,
+                "pipeline_id": 1,
+                "name": f"{name_zh} {name_en}",
+                "position": position,
+                "probability": probability,
+                "outcome": "open",
+                "rotting_days": 30,
+                **setup,
+            }
+        )
         world.open_stage_ids.append(position)
     world.won_stage_id = len(STAGES) + 1
     world.lost_stage_id = len(STAGES) + 2
-    stages.append({"id": world.won_stage_id, "pipeline_id": 1, "name": "赢单 Won",
-                   "position": world.won_stage_id, "probability": 100, "outcome": "won",
-                   "rotting_days": None, **setup})
-    stages.append({"id": world.lost_stage_id, "pipeline_id": 1, "name": "输单 Lost",
-                   "position": world.lost_stage_id, "probability": 0, "outcome": "lost",
-                   "rotting_days": None, **setup})
+    stages.append(
+        {
+            "id": world.won_stage_id,
+            "pipeline_id": 1,
+            "name": "赢单 Won",
+            "position": world.won_stage_id,
+            "probability": 100,
+            "outcome": "won",
+            "rotting_days": None,
+            **setup,
+        }
+    )
+    stages.append(
+        {
+            "id": world.lost_stage_id,
+            "pipeline_id": 1,
+            "name": "输单 Lost",
+            "position": world.lost_stage_id,
+            "probability": 0,
+            "outcome": "lost",
+            "rotting_days": None,
+            **setup,
+        }
+    )
     rows["stages"] = stages
 
     category_ids = {key: i for i, key in enumerate(CATEGORIES, start=1)}
@@ -127,11 +190,19 @@ def build_world(params: DemoParams, end: date) -> tuple[World, Rows]:
     ]
     rows["products"] = []
     for pid, spec in enumerate(PRODUCTS, start=1):
-        rows["products"].append({
-            "id": pid, "sku": spec.sku, "name": f"{spec.name_zh} {spec.name_en}",
-            "description": None, "category_id": category_ids[spec.category],
-            "unit_price_minor": spec.price * 100, "currency": "CNY", "is_active": True, **setup,
-        })  # fmt: skip
+        rows["products"].append(
+            {
+                "id": pid,
+                "sku": spec.sku,
+                "name": f"{spec.name_zh} {spec.name_en}",
+                "description": None,
+                "category_id": category_ids[spec.category],
+                "unit_price_minor": spec.price * 100,
+                "currency": "CNY",
+                "is_active": True,
+                **setup,
+            }
+        )
         world.product_ids[spec.sku] = pid
         world.product_price[spec.sku] = spec.price
         world.skus_by_category.setdefault(spec.category, []).append(spec.sku)
@@ -142,16 +213,37 @@ def build_world(params: DemoParams, end: date) -> tuple[World, Rows]:
 
     rows["campaigns"] = _campaigns(params, world, rng, setup)
     rows["surveys"] = [
-        {"id": 1, "name": "NPS 净推荐值", "kind": "nps", "scale_min": 0, "scale_max": 10,
-         "question": "您有多大可能向朋友或同事推荐我们？ How likely are you to recommend us?",
-         "is_active": True, **setup},
-        {"id": 2, "name": "CSAT 订单满意度", "kind": "csat", "scale_min": 1, "scale_max": 5,
-         "question": "您对这次购买满意吗？ How satisfied are you with this order?",
-         "is_active": True, **setup},
-        {"id": 3, "name": "CES 服务费力度", "kind": "ces", "scale_min": 1, "scale_max": 7,
-         "question": "解决问题很容易。 The company made it easy to handle my issue.",
-         "is_active": True, **setup},
-    ]  # fmt: skip
+        {
+            "id": 1,
+            "name": "NPS 净推荐值",
+            "kind": "nps",
+            "scale_min": 0,
+            "scale_max": 10,
+            "question": "您有多大可能向朋友或同事推荐我们？ How likely are you to recommend us?",
+            "is_active": True,
+            **setup,
+        },
+        {
+            "id": 2,
+            "name": "CSAT 订单满意度",
+            "kind": "csat",
+            "scale_min": 1,
+            "scale_max": 5,
+            "question": "您对这次购买满意吗？ How satisfied are you with this order?",
+            "is_active": True,
+            **setup,
+        },
+        {
+            "id": 3,
+            "name": "CES 服务费力度",
+            "kind": "ces",
+            "scale_min": 1,
+            "scale_max": 7,
+            "question": "解决问题很容易。 The company made it easy to handle my issue.",
+            "is_active": True,
+            **setup,
+        },
+    ]
     world.survey_ids = {"nps": 1, "csat": 2, "ces": 3}
     rows["tags"] = [
         {"id": 1, "name": "VIP", "color": "#c0392b", **setup},
@@ -160,25 +252,63 @@ def build_world(params: DemoParams, end: date) -> tuple[World, Rows]:
     ]
     world.tag_ids = {"vip": 1, "key_account": 2, "reseller": 3}
     rows["custom_field_definitions"] = [
-        {"id": 1, "entity": "customer", "key": "preferred_contact", "label": "Preferred contact",
-         "label_zh": "首选联系方式", "field_type": "choice",
-         "choices": ["phone", "wechat", "email"], "is_required": False, "position": 1, **setup},
-        {"id": 2, "entity": "deal", "key": "competitor", "label": "Competitor",
-         "label_zh": "竞争对手", "field_type": "text", "choices": [], "is_required": False,
-         "position": 1, **setup},
-    ]  # fmt: skip
+        {
+            "id": 1,
+            "entity": "customer",
+            "key": "preferred_contact",
+            "label": "Preferred contact",
+            "label_zh": "首选联系方式",
+            "field_type": "choice",
+            "choices": ["phone", "wechat", "email"],
+            "is_required": False,
+            "position": 1,
+            **setup,
+        },
+        {
+            "id": 2,
+            "entity": "deal",
+            "key": "competitor",
+            "label": "Competitor",
+            "label_zh": "竞争对手",
+            "field_type": "text",
+            "choices": [],
+            "is_required": False,
+            "position": 1,
+            **setup,
+        },
+    ]
     rows["segments"] = [
-        {"id": 1, "name": "高价值活跃客户 High-value active", "kind": "rules", "owner_id": 1,
-         "description": "Five or more paid orders, the last within 90 days.",
-         "definition": {"all": [{"field": "paid_orders", "op": ">=", "value": 5},
-                                {"field": "days_since_last_order", "op": "<=", "value": 90}]},
-         "refreshed_at": None, **setup},
-        {"id": 2, "name": "沉睡客户 Dormant", "kind": "rules", "owner_id": 1,
-         "description": "Bought before, nothing for 180 days.",
-         "definition": {"all": [{"field": "paid_orders", "op": ">=", "value": 1},
-                                {"field": "days_since_last_order", "op": ">", "value": 180}]},
-         "refreshed_at": None, **setup},
-    ]  # fmt: skip
+        {
+            "id": 1,
+            "name": "高价值活跃客户 High-value active",
+            "kind": "rules",
+            "owner_id": 1,
+            "description": "Five or more paid orders, the last within 90 days.",
+            "definition": {
+                "all": [
+                    {"field": "paid_orders", "op": ">=", "value": 5},
+                    {"field": "days_since_last_order", "op": "<=", "value": 90},
+                ]
+            },
+            "refreshed_at": None,
+            **setup,
+        },
+        {
+            "id": 2,
+            "name": "沉睡客户 Dormant",
+            "kind": "rules",
+            "owner_id": 1,
+            "description": "Bought before, nothing for 180 days.",
+            "definition": {
+                "all": [
+                    {"field": "paid_orders", "op": ">=", "value": 1},
+                    {"field": "days_since_last_order", "op": ">", "value": 180},
+                ]
+            },
+            "refreshed_at": None,
+            **setup,
+        },
+    ]
     return world, rows
 
 
@@ -186,9 +316,19 @@ def _user(
     uid: int, email: str, name: str, role: str, team: int | None, stamp: dict[str, datetime]
 ) -> dict[str, Any]:
     locale = "en" if name.isascii() else "zh_CN"
-    return {"id": uid, "email": email, "name": name, "password_hash": None, "role": role,
-            "team_id": team, "locale": locale, "is_active": True, "session_version": 1,
-            "last_login_at": None, **stamp}  # fmt: skip
+    return {
+        "id": uid,
+        "email": email,
+        "name": name,
+        "password_hash": None,
+        "role": role,
+        "team_id": team,
+        "locale": locale,
+        "is_active": True,
+        "session_version": 1,
+        "last_login_at": None,
+        **stamp,
+    }
 
 
 def _campaigns(
@@ -214,11 +354,18 @@ def _campaigns(
             cost = leads * channel.cost_per_lead * rng.uniform(0.85, 1.15)
             cid = len(rows) + 1
             starts = world.at(first).date()
-            rows.append({
-                "id": cid, "name": f"{channel.name} {starts:%Y} Q{(starts.month - 1) // 3 + 1}",
-                "channel": channel.name, "description": None,
-                "cost_minor": round(cost * 100), "currency": "CNY", "starts_on": starts,
-                "ends_on": world.at(last).date(), **stamp,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "id": cid,
+                    "name": f"{channel.name} {starts:%Y} Q{(starts.month - 1) // 3 + 1}",
+                    "channel": channel.name,
+                    "description": None,
+                    "cost_minor": round(cost * 100),
+                    "currency": "CNY",
+                    "starts_on": starts,
+                    "ends_on": world.at(last).date(),
+                    **stamp,
+                }
+            )
             spans.append((cid, first, last))
     return rows

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rapport.db import BigId, Base
+from rapport.db import Base, BigId
 
 
 class Event(Base):
@@ -22,9 +22,7 @@ class Event(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers.id", ondelete="SET NULL")
-    )
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     anonymous_id: Mapped[str | None] = mapped_column(String(64))
     session_id: Mapped[str] = mapped_column(String(64))
     # page_view, product_view, add_to_cart, checkout, payment, payment_failed, login, download …

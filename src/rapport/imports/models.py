@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rapport.db import BigId, Base, TimestampMixin, str_enum
+from rapport.db import Base, BigId, TimestampMixin, str_enum
 
 
 class ImportStatus(StrEnum):

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rapport.db import BigId, Base, SoftDeleteMixin, TimestampMixin, str_enum
+from rapport.db import Base, BigId, SoftDeleteMixin, TimestampMixin, str_enum
 
 
 class InteractionKind(StrEnum):

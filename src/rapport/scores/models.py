@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rapport.customers.models import LifecycleStage
-from rapport.db import BigId, Base, str_enum
+from rapport.db import Base, BigId, str_enum
 
 
 class CustomerScore(Base):

@@ -23,7 +23,9 @@ class Task(TimestampMixin, SoftDeleteMixin, Base):
     """A to-do for one assignee, related to a customer, deal or ticket."""
 
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_assignee_id_status_due_at", "assignee_id", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_tasks_assignee_id_status_due_at", "assignee_id", "status", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))

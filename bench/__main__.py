@@ -1,0 +1,135 @@
+"""Benchmark runner: each run in a fresh process, on a fresh database; medians reported.
+
+    python -m bench demo --customers 100000 --runs 3
+    python -m bench demo --customers 100000 --runs 1 --database-url postgresql+psycopg://…
+
+Prints a Markdown table for docs/performance.md and writes the raw runs as JSON under
+bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, text
+
+RESULTS = Path(__file__).parent / "results"
+
+# The child process: migrate, load the demo, report its own time and peak memory.
+_CHILD = """
+import json, resource, sys, time
+from datetime import date
+from rapport import migrate
+from rapport.db import make_engine
+from rapport.demo import checks, service
+from rapport.demo.params import DemoParams
+url, customers, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+engine = make_engine(url)
+migrate.upgrade(engine)
+started = time.perf_counter()
+summary = service.load(engine=engine, params=DemoParams(customers=customers, seed=seed,
+                                                        end=date(2026, 11, 1)))
+seconds = time.perf_counter() - started
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+checked = time.perf_counter()
+broken = checks.violations(engine, end="2026-11-01")
+check_seconds = time.perf_counter() - checked
+print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": summary.rows,
+                  "violations": broken, "check_seconds": check_seconds}))
+"""
+
+
+def _fresh_database(server_url: str | None, folder: Path) -> tuple[str, str | None]:
+    if not server_url:
+        return f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.db'}", None
+    server = make_url(server_url)
+    name = f"rapport_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop(server_url: str, name: str) -> None:
+    admin = create_engine(make_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def bench_demo(customers: int, runs: int, seed: int, server_url: str | None) -> dict[str, object]:
+    """Time ``rapport demo`` loading ``customers`` into a fresh database, ``runs`` times."""
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        for run in range(runs):
+            url, pg_name = _fresh_database(server_url, Path(folder))
+            try:
+                wall = time.perf_counter()
+                out = subprocess.run(
+                    [sys.executable, "-c", _CHILD, url, str(customers), str(seed)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                result = json.loads(out.stdout.strip().splitlines()[-1])
+                result["wall_seconds"] = time.perf_counter() - wall
+                results.append(result)
+                print(
+                    f"run {run + 1}: {result['seconds']:.1f} s, peak {result['peak_mb']:.0f} MB, "
+                    f"consistency checks: {result['violations'] or 'all pass'} "
+                    f"({result['check_seconds']:.1f} s)",
+                    file=sys.stderr,
+                )
+            finally:
+                if pg_name and server_url:
+                    _drop(server_url, pg_name)
+    backend = make_url(server_url).get_backend_name() if server_url else "sqlite"
+    return {
+        "benchmark": "demo",
+        "backend": backend,
+        "customers": customers,
+        "runs": results,
+        "median_seconds": statistics.median(r["seconds"] for r in results),
+        "median_peak_mb": statistics.median(r["peak_mb"] for r in results),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+    }
+
+
+def main() -> None:
+    """Parse the command line, run the benchmark, print and save its results."""
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    sub = parser.add_subparsers(dest="benchmark", required=True)
+    demo = sub.add_parser("demo", help="load the demo data into a fresh database")
+    demo.add_argument("--customers", type=int, default=100_000)
+    demo.add_argument("--runs", type=int, default=3)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--database-url", help="PostgreSQL server URL (default: SQLite file)")
+    args = parser.parse_args()
+    report = bench_demo(args.customers, args.runs, args.seed, args.database_url)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (RESULTS / f"demo-{report['backend']}-{stamp}.json").write_text(json.dumps(report, indent=2))
+    rows = report["runs"][0]["rows"]  # type: ignore[index]
+    orders = rows.get("orders", 0)
+    total = sum(rows.values())
+    print(
+        f"| demo, {report['customers']:,} customers ({orders:,} orders, {total:,} rows) "
+        f"| {report['backend']} | {len(report['runs'])} "  # type: ignore[arg-type]
+        f"| {report['median_seconds']:.1f} s | {report['median_peak_mb']:.0f} MB |"
+    )
+
+
+if __name__ == "__main__":
+    main()
