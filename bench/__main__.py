@@ -28,10 +28,11 @@ RESULTS = Path(__file__).parent / "results"
 # The child process: migrate, load the demo, report its own time and peak memory.
 _CHILD = """
 import json, resource, sys, time
-from datetime import date
+from datetime import UTC, date, datetime
 from rapport import migrate
 from rapport.db import make_engine
-from rapport.demo import checks, service
+from rapport import checks
+from rapport.demo import service
 from rapport.demo.params import DemoParams
 url, customers, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 engine = make_engine(url)
@@ -42,7 +43,7 @@ summary = service.load(engine=engine, params=DemoParams(customers=customers, see
 seconds = time.perf_counter() - started
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 checked = time.perf_counter()
-broken = checks.violations(engine, end="2026-11-01")
+broken = checks.violations(engine, end=datetime(2026, 11, 1, tzinfo=UTC))
 check_seconds = time.perf_counter() - checked
 print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": summary.rows,
                   "violations": broken, "check_seconds": check_seconds}))

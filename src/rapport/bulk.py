@@ -4,7 +4,8 @@ SQLAlchemy's executemany spends most of its time converting each value in Python
 the rows go to the driver with the least work each engine allows: one prepared
 statement and ``executemany`` on SQLite, ``COPY … FROM STDIN`` on PostgreSQL. Values
 are turned into what the column types would store: naive-UTC text for timestamps on
-SQLite, JSON text for JSON columns.
+SQLite, JSON text for JSON columns. Naive datetimes are refused on every engine. Every
+row must have the first row's keys (in any order).
 """
 
 from __future__ import annotations
@@ -21,12 +22,18 @@ from rapport.db import UTCDateTime
 Convert = Callable[[Any], Any]
 
 
-def _sqlite_datetime(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
+def _aware(value: datetime | None) -> datetime | None:
+    """``value`` unchanged; a naive datetime is refused, since its zone would be guessed."""
+    if value is not None and value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: give a timezone-aware value")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    aware = _aware(value)
+    if aware is None:
+        return None
+    return aware.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _sqlite_date(value: date | None) -> str | None:
@@ -47,8 +54,8 @@ def _converters(table: Table, columns: Sequence[str], dialect: str) -> list[Conv
         column_type = table.c[name].type
         if isinstance(column_type, JSON):
             out.append(_json)
-        elif dialect == "sqlite" and isinstance(column_type, UTCDateTime):
-            out.append(_sqlite_datetime)
+        elif isinstance(column_type, UTCDateTime):
+            out.append(_sqlite_datetime if dialect == "sqlite" else _aware)
         elif dialect == "sqlite" and isinstance(column_type, Date):
             out.append(_sqlite_date)
         elif dialect == "sqlite" and isinstance(column_type, Boolean):
@@ -66,7 +73,10 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
     dialect = connection.dialect.name
     converters = _converters(table, columns, dialect)
     tuples = [
-        tuple(v if c is None else c(v) for v, c in zip(row.values(), converters, strict=True))
+        tuple(
+            row[name] if c is None else c(row[name])
+            for name, c in zip(columns, converters, strict=True)
+        )
         for row in rows
     ]
     quoted = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in columns)

@@ -6,7 +6,7 @@ Every command is documented in docs/cli.md (a test checks).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
 from rapport import migrate
 from rapport.config import get_settings
@@ -31,11 +32,31 @@ console = Console()
 err = Console(stderr=True)
 
 
+def _engine() -> Engine:
+    """An engine on the configured database."""
+    settings = get_settings()
+    return make_engine(settings.database_url, echo=settings.database_echo)
+
+
+def _day(end: str | None) -> date | None:
+    """The ``--end`` option as a date; exit code 2 when it is not one."""
+    try:
+        return date.fromisoformat(end) if end else None
+    except ValueError:
+        err.print(f"[red]Error:[/red] --end: {end!r} is not a date like 2026-06-30.")
+        raise typer.Exit(code=2) from None
+
+
+def _moment(end: str | None) -> datetime | None:
+    """00:00 UTC of the ``--end`` day, or None when it is not given."""
+    day = _day(end)
+    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 @app.command()
 def init() -> None:
     """Create the database or migrate it to the newest schema."""
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
+    engine = _engine()
     before = migrate.current_revision(engine)
     migrate.upgrade(engine)
     after = migrate.current_revision(engine)
@@ -51,7 +72,11 @@ def demo(
     customers: Annotated[int, typer.Option(min=1, help="How many customer records.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 42,
     end: Annotated[
-        str | None, typer.Option(help="Last day of the history, YYYY-MM-DD (default: today).")
+        str | None,
+        typer.Option(
+            help="Where the history stops, YYYY-MM-DD: nothing happens on or after 00:00 UTC "
+            "of this day (default: today)."
+        ),
     ] = None,
     truth: Annotated[
         Path | None, typer.Option(help="Folder to write the ground truth into.")
@@ -64,8 +89,9 @@ def demo(
     from rapport.demo import service as demo_service
     from rapport.demo.params import DemoParams
 
+    last_day = _day(end)
     settings = get_settings()
-    engine = make_engine(settings.database_url)
+    engine = _engine()
     try:
         migrate.upgrade(engine)
         if not demo_service.is_empty(engine):
@@ -74,11 +100,6 @@ def demo(
                 return
             err.print("[red]Error:[/red] the database is not empty; demo data needs an empty one.")
             raise typer.Exit(code=1)
-        try:
-            last_day = date.fromisoformat(end) if end else None
-        except ValueError:
-            err.print(f"[red]Error:[/red] --end: {end!r} is not a date like 2026-06-30.")
-            raise typer.Exit(code=2) from None
         params = DemoParams(
             customers=customers, seed=seed, end=last_day, batch_size=settings.demo_batch_size
         )
@@ -107,6 +128,36 @@ def demo(
     console.print(table)
     if truth:
         console.print(f"Ground truth written to {truth}/")
+
+
+@app.command()
+def check(
+    end: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the history stops, YYYY-MM-DD: nothing may be dated on or after "
+            "00:00 UTC of this day (default: now)."
+        ),
+    ] = None,
+) -> None:
+    """Check that the data is consistent (orders, items, deals, dates …); exit 1 if not."""
+    from rapport import checks
+
+    moment = _moment(end)
+    engine = _engine()
+    try:
+        failed = checks.violations(engine, end=moment)
+    finally:
+        engine.dispose()
+    table = Table("check", "rows breaking it", title="Consistency checks")
+    for name in checks.CHECKS:
+        count = failed.get(name, 0)
+        table.add_row(name, f"[red]{count:,}[/red]" if count else "[green]0[/green]")
+    console.print(table)
+    if failed:
+        err.print(f"[red]Error:[/red] {len(failed)} of {len(checks.CHECKS)} checks failed.")
+        raise typer.Exit(code=1)
+    console.print(f"All {len(checks.CHECKS)} checks pass.")
 
 
 @app.command()
@@ -139,12 +190,15 @@ def createuser(
         typer.Option(help="Password (asked for when left out).", envvar="RAPPORT_NEW_PASSWORD"),
     ] = None,
 ) -> None:
-    """Create a user who can sign in (the first one is usually an admin)."""
+    """Create a user who can sign in (the first one is usually an admin).
+
+    The database is migrated first, as ``init`` does.
+    """
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
+    engine = _engine()
     try:
+        migrate.upgrade(engine)
         with session_scope(make_sessionmaker(engine)) as session:
             user = user_service.create(
                 session=session,

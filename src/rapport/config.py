@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rapport.customers.lifecycle import LifecycleThresholds
@@ -29,25 +29,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the CRM database (SQLite file or PostgreSQL).",
     )
     database_echo: bool = Field(default=False, description="Log every SQL statement.")
-    secret_key: SecretStr = Field(
-        default=SecretStr("change-me-in-production"),
-        description="Key that signs session cookies and CSRF tokens.",
-    )
     default_locale: Locale = Field(
         default="en", description="Language used when neither the user nor the browser says."
     )
-    default_region: str = Field(
-        default="CN", description="ISO 3166 region for phone numbers written without +country."
-    )
-    default_currency: str = Field(default="CNY", description="ISO 4217 currency of new records.")
-    timezone: str = Field(
-        default="Asia/Shanghai", description="IANA time zone for dates shown and periods cut."
-    )
     host: str = Field(default="127.0.0.1", description="Address `rapport serve` listens on.")
     port: int = Field(default=8000, description="Port `rapport serve` listens on.")
-    recycle_bin_days: int = Field(
-        default=30, description="Days a deleted record can be restored before it is purged."
-    )
     churn_inactive_days: int = Field(
         default=180, description="A customer with no purchase for this many days has churned."
     )

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
-from rapport import migrate
+from rapport import checks, migrate
+from rapport.consents.models import Consent
 from rapport.db import make_engine
-from rapport.demo import checks, service
+from rapport.demo import service
 from rapport.demo.params import DemoParams
 from tests.conftest import empty_database
 
 PARAMS = DemoParams(customers=800, seed=11, end=date(2026, 6, 30), batch_size=300)
+END = datetime(2026, 6, 30, tzinfo=UTC)  # 00:00 UTC of PARAMS.end
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -39,7 +44,7 @@ def _count(engine: Engine, sql: str) -> int:
 
 
 def test_demo_data_is_consistent(demo_engine: Engine) -> None:
-    assert checks.violations(demo_engine, end="2026-06-30") == {}
+    assert checks.violations(demo_engine, end=END) == {}
 
 
 def test_checks_catch_a_broken_total(demo_engine: Engine) -> None:
@@ -47,11 +52,35 @@ def test_checks_catch_a_broken_total(demo_engine: Engine) -> None:
     with demo_engine.begin() as connection:
         connection.execute(text("UPDATE orders SET total_minor = total_minor + 1 WHERE id = 1"))
     try:
-        found = checks.violations(demo_engine, end="2026-06-30")
+        found = checks.violations(demo_engine, end=END)
         assert found == {"order total differs from the sum of its items": 1}
     finally:
         with demo_engine.begin() as connection:
             connection.execute(text("UPDATE orders SET total_minor = total_minor - 1 WHERE id = 1"))
+
+
+def test_checks_catch_a_record_dated_after_the_end(demo_engine: Engine) -> None:
+    """A consent withdrawn after the history ends is reported; the end is compared in UTC."""
+    with demo_engine.begin() as connection:
+        first = connection.execute(text("SELECT MIN(id) FROM consents")).scalar_one()
+        before = connection.execute(
+            text("SELECT at FROM consents WHERE id = :id"), {"id": first}
+        ).scalar_one()
+    try:
+        with Session(demo_engine) as session, session.begin():
+            consent = session.get_one(Consent, first)
+            consent.at = datetime(2026, 6, 30, 7, 59, tzinfo=SHANGHAI)  # 23:59 UTC the day before
+        assert checks.violations(demo_engine, end=END) == {}
+        with Session(demo_engine) as session, session.begin():
+            session.get_one(Consent, first).at = datetime(2026, 6, 30, 8, 0, tzinfo=SHANGHAI)
+        found = checks.violations(demo_engine, end=END)
+        assert found == {"record dated at or after the end of the history": 1}
+    finally:
+        with demo_engine.begin() as connection:
+            connection.execute(
+                text("UPDATE consents SET at = :at WHERE id = :id"), {"at": before, "id": first}
+            )
+    assert checks.violations(demo_engine, end=END) == {}
 
 
 def test_demo_data_covers_every_part_of_the_crm(demo_engine: Engine) -> None:

@@ -293,7 +293,7 @@ class Activity:
             t += rng.expovariate(p.nps_rate_per_year / 365)
         t = first + rng.expovariate(p.touch_rate_per_year / 365)
         while t < end_of_life:
-            iid = self._interaction(
+            self._interaction(
                 cid,
                 owner,
                 rng.choice(["call", "wechat", "email", "visit"]),
@@ -303,7 +303,7 @@ class Activity:
                 t,
             )
             if rng.random() < 0.3:
-                self._task(cid, owner, "follow_up", t, done_at=t, interaction_id=iid)
+                self._task(cid, owner, "follow_up", t, done_at=t)
             t += rng.expovariate(p.touch_rate_per_year / 365)
         last = purchases[-1].day
         if dropout is not None and rng.random() < 0.5:
@@ -458,7 +458,6 @@ class Activity:
         due: float,
         done_at: float | None = None,
         deal_id: int | None = None,
-        interaction_id: int | None = None,
     ) -> None:
         chinese = self._language.get(cid, True)
         titles = {
@@ -506,11 +505,11 @@ class Activity:
                     "note": None,
                 }
             )
-            if rng.random() < 0.12:
-                start = (created - self.world.start).total_seconds() / 86400
-                withdrawn = self._at(
-                    start + rng.uniform(1, max(2.0, self.world.horizon - start - 1))
-                )
+            start = (created - self.world.start).total_seconds() / 86400
+            if rng.random() < 0.12 and self.world.horizon - start > 1:
+                # Withdrawn at least a day after being given, and before the history ends.
+                day = start + rng.uniform(1, self.world.horizon - start)
+                withdrawn = self._at(min(day, self.world.horizon - HOUR))
                 self.rows["consents"].append(
                     {
                         "id": self.counters.next("consents"),

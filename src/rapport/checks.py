@@ -6,7 +6,11 @@ full scale); they are also a quick health check of any Rapport database.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, text
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, bindparam, text
+
+from rapport.db import UTCDateTime
 
 CHECKS = {
     "order without its customer": """
@@ -60,10 +64,6 @@ CHECKS = {
     "duplicate email": """
         SELECT COUNT(*) FROM (SELECT email FROM customers WHERE email IS NOT NULL
                               GROUP BY email HAVING COUNT(*) > 1) d""",
-    "record dated after the end of the history": """
-        SELECT (SELECT COUNT(*) FROM orders WHERE ordered_at >= :end)
-             + (SELECT COUNT(*) FROM interactions WHERE occurred_at >= :end)
-             + (SELECT COUNT(*) FROM events WHERE occurred_at >= :end)""",
     "referral to a customer created later": """
         SELECT COUNT(*) FROM customers c JOIN customers r ON r.id = c.referred_by_id
         WHERE r.created_at > c.created_at""",
@@ -73,16 +73,39 @@ CHECKS = {
 }
 
 
-def violations(engine: Engine, *, end: str) -> dict[str, int]:
+# Moments that have happened, so none may lie on or after the end of the history.
+DATED = (
+    ("customers", "created_at"),
+    ("orders", "ordered_at"),
+    ("orders", "refunded_at"),
+    ("deals", "closed_at"),
+    ("deal_stage_changes", "changed_at"),
+    ("interactions", "occurred_at"),
+    ("tickets", "opened_at"),
+    ("tickets", "resolved_at"),
+    ("survey_responses", "responded_at"),
+    ("events", "occurred_at"),
+    ("consents", "at"),
+    ("tasks", "completed_at"),
+)
+CHECKS["record dated at or after the end of the history"] = "SELECT " + " + ".join(
+    f"(SELECT COUNT(*) FROM {table} WHERE {column} >= :end)" for table, column in DATED
+)
+
+
+def violations(engine: Engine, *, end: datetime | None = None) -> dict[str, int]:
     """The checks that fail on the database behind ``engine``, with how many rows break each.
 
-    ``end`` (YYYY-MM-DD) is the day the history ends: nothing may happen on or after it.
+    ``end`` is when the history ends (default: now): nothing may happen on or after it.
     """
+    at = end or datetime.now(UTC)
     failed: dict[str, int] = {}
     with engine.connect() as connection:
         for name, sql in CHECKS.items():
-            params = {"end": end} if ":end" in sql else {}
-            count = int(connection.execute(text(sql), params).scalar_one())
+            query = text(sql)
+            if ":end" in sql:
+                query = query.bindparams(bindparam("end", at, type_=UTCDateTime()))
+            count = int(connection.execute(query).scalar_one())
             if count:
                 failed[name] = count
     return failed
