@@ -9,10 +9,14 @@ from typing import Final
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from rapport import __version__, health, pages
+from rapport.api import errors
+from rapport.api.routes import api_router
 from rapport.config import Settings, get_settings
 from rapport.db import make_engine, make_sessionmaker
+from rapport.ratelimit import Limiter
 
 PACKAGE_STATIC_DIR: Final = Path(__file__).parent / "static"
 
@@ -36,7 +40,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
 
+    app.state.limiter = Limiter.from_settings(settings)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key.get_secret_value(),
+        session_cookie="rapport_session",
+        max_age=settings.session_days * 24 * 60 * 60,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    errors.install(app)
+
     app.include_router(health.router)
+    app.include_router(api_router())
     app.include_router(pages.router)
     static_dir = settings.static_dir or PACKAGE_STATIC_DIR
     app.mount("/static", StaticFiles(directory=static_dir), name="static")

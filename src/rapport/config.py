@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rapport.customers.lifecycle import LifecycleThresholds
@@ -29,8 +29,41 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the CRM database (SQLite file or PostgreSQL).",
     )
     database_echo: bool = Field(default=False, description="Log every SQL statement.")
+    secret_key: SecretStr = Field(
+        default=SecretStr("change-me-in-production"),
+        description="Key that signs session cookies; set a long random value in production.",
+    )
+    secure_cookies: bool = Field(
+        default=False, description="Send the session cookie over HTTPS only (set behind TLS)."
+    )
+    session_days: int = Field(default=14, ge=1, description="Days a sign-in session lasts.")
+    login_attempts: int = Field(
+        default=5, ge=1, description="Failed sign-ins allowed per account and address per window."
+    )
+    login_window_minutes: int = Field(
+        default=15, ge=1, description="The window of `login_attempts`, in minutes."
+    )
+    api_rate_limit: str = Field(
+        default="600/minute",
+        description="Requests allowed per API token or session (`N/second|minute|hour|day`).",
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis URL for rate-limit counters shared between processes."
+    )
     default_locale: Locale = Field(
         default="en", description="Language used when neither the user nor the browser says."
+    )
+    default_region: str = Field(
+        default="CN",
+        min_length=2,
+        max_length=2,
+        description="ISO 3166 region assumed for phone numbers written without +country.",
+    )
+    default_currency: str = Field(
+        default="CNY", min_length=3, max_length=3, description="ISO 4217 currency of new records."
+    )
+    recycle_bin_days: int = Field(
+        default=30, ge=1, description="Days a deleted record can be restored before it is purged."
     )
     host: str = Field(default="127.0.0.1", description="Address `rapport serve` listens on.")
     port: int = Field(default=8000, description="Port `rapport serve` listens on.")

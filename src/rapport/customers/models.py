@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Table, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rapport.db import Base, SoftDeleteMixin, TimestampMixin, str_enum
@@ -65,6 +65,9 @@ class Customer(TimestampMixin, SoftDeleteMixin, Base):
     __table_args__ = (
         Index("ix_customers_owner_id_created_at", "owner_id", "created_at"),
         Index("ix_customers_province_city", "province", "city"),
+        # Case-insensitive prefix search on names (Chinese and Latin).
+        Index("ix_customers_lower_name", func.lower(text("name"))),
+        Index("ix_customers_lower_name_latin", func.lower(text("name_latin"))),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

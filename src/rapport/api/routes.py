@@ -1,0 +1,20 @@
+"""Every JSON route, under ``/api/v1``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from rapport.customers import api as customers
+from rapport.users import api as users
+
+
+def api_router() -> APIRouter:
+    """The ``/api/v1`` router with each domain's routes."""
+    router = APIRouter(prefix="/api/v1")
+    router.include_router(users.auth_router)
+    router.include_router(users.me_router)
+    router.include_router(users.users_router)
+    router.include_router(users.teams_router)
+    router.include_router(customers.router)
+    router.include_router(customers.merge_router)
+    return router

@@ -1,0 +1,111 @@
+"""Merging two duplicate customers into one, with nothing lost and everything audited."""
+
+from __future__ import annotations
+
+from typing import Any, Final, cast
+
+from sqlalchemy import CursorResult, delete, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from rapport import records
+from rapport.access import Actor
+from rapport.audit import service as audit
+from rapport.audit.models import AuditAction
+from rapport.consents.models import Consent
+from rapport.customers.models import Customer, customer_tags
+from rapport.customers.service import RECORD
+from rapport.deals.models import Deal
+from rapport.errors import Conflict
+from rapport.events.models import Event
+from rapport.interactions.models import Interaction
+from rapport.orders.models import Order
+from rapport.scores.models import CustomerScore
+from rapport.segments.models import SegmentMembership
+from rapport.surveys.models import SurveyResponse
+from rapport.tasks.models import Task
+from rapport.tickets.models import Ticket
+
+# Records that follow their customer to the survivor, by the name the audit note uses.
+MOVED: Final[dict[str, Any]] = {
+    "orders": Order.customer_id,
+    "deals": Deal.customer_id,
+    "interactions": Interaction.customer_id,
+    "tickets": Ticket.customer_id,
+    "survey responses": SurveyResponse.customer_id,
+    "events": Event.customer_id,
+    "tasks": Task.customer_id,
+    "consents": Consent.customer_id,
+    "referred customers": Customer.referred_by_id,
+    "company contacts": Customer.company_id,
+}
+# Filled on the survivor from the duplicate where the survivor has nothing.
+FILLED: Final = (
+    "name_latin", "email", "phone", "wechat_id", "gender", "birthday", "birthday_lunar",
+    "language", "country", "province", "city", "district", "street", "postcode",
+    "company_id", "job_title", "industry", "employee_count", "annual_revenue_minor",
+    "website", "tax_id", "channel", "campaign_id", "owner_id", "referred_by_id", "notes",
+    "external_id",
+)  # fmt: skip
+
+
+def merge(*, session: Session, actor: Actor, survivor_id: int, duplicate_id: int) -> Customer:
+    """The survivor, after taking over the duplicate's records and empty fields.
+
+    The duplicate goes to the recycle bin. Both customers' histories record the merge,
+    and the survivor's changed fields are audited one by one.
+    """
+    if survivor_id == duplicate_id:
+        raise Conflict("a customer cannot be merged into itself")
+    survivor = records.get_for_change(
+        session=session, actor=actor, kind=RECORD, record_id=survivor_id
+    )
+    duplicate = records.get_for_change(
+        session=session, actor=actor, kind=RECORD, record_id=duplicate_id
+    )
+    moved = {}
+    for label, column in MOVED.items():
+        table = column.class_
+        stmt = update(table).where(column == duplicate_id).values({column.key: survivor_id})
+        if table is Customer:  # the survivor must not end up pointing at itself
+            stmt = stmt.where(Customer.id != survivor_id)
+        result = session.execute(stmt, execution_options={"synchronize_session": False})
+        count = cast(CursorResult[Any], result).rowcount
+        if count:
+            moved[label] = count
+    _merge_tags(session, survivor_id, duplicate_id)
+    session.execute(delete(CustomerScore).where(CustomerScore.customer_id == duplicate_id))
+    session.execute(delete(SegmentMembership).where(SegmentMembership.customer_id == duplicate_id))
+    filled = {
+        name: getattr(duplicate, name)
+        for name in FILLED
+        if getattr(survivor, name) in (None, "") and getattr(duplicate, name) not in (None, "")
+    }
+    if filled.get("company_id") == survivor_id or filled.get("referred_by_id") == survivor_id:
+        filled.pop("company_id", None)
+        filled.pop("referred_by_id", None)
+    extra = {k: v for k, v in duplicate.custom_fields.items() if k not in survivor.custom_fields}
+    if extra:
+        filled["custom_fields"] = {**survivor.custom_fields, **extra}
+    email = filled.pop("email", None)
+    records.delete(session=session, actor=actor, kind=RECORD, record=duplicate)
+    if email is not None:
+        filled["email"] = email  # only now, when the duplicate no longer holds it
+    records.update(session=session, actor=actor, kind=RECORD, record=survivor, values=filled)
+    summary = ", ".join(f"{n} {label}" for label, n in moved.items()) or "no related records"
+    audit.record(session=session, actor=actor, entity="customer", entity_id=survivor_id,
+                 action=AuditAction.MERGE,
+                 note=f"merged customer {duplicate_id} into this one; moved {summary}")  # fmt: skip
+    audit.record(session=session, actor=actor, entity="customer", entity_id=duplicate_id,
+                 action=AuditAction.MERGE, note=f"merged into customer {survivor_id}")  # fmt: skip
+    session.expire(survivor)
+    return survivor
+
+
+def _merge_tags(session: Session, survivor_id: int, duplicate_id: int) -> None:
+    tags = customer_tags.c
+    has = select(tags.tag_id).where(tags.customer_id == survivor_id)
+    missing = select(literal(survivor_id), tags.tag_id).where(
+        tags.customer_id == duplicate_id, tags.tag_id.not_in(has)
+    )
+    session.execute(insert(customer_tags).from_select(["customer_id", "tag_id"], missing))
+    session.execute(delete(customer_tags).where(tags.customer_id == duplicate_id))

@@ -1,0 +1,151 @@
+"""What people type, turned into what the CRM stores, or a message saying what is wrong.
+
+Each function raises ``ValueError`` with a message meant for the person who typed the
+value; it never names the field, because the caller (or Pydantic) adds the field's path.
+The ``Annotated`` types at the end apply the same rules inside request schemas.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from typing import Annotated
+
+import babel
+import babel.numbers
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator
+
+from rapport.config import get_settings
+
+EARLIEST_BIRTHDAY = date(1900, 1, 1)
+# CLDR names groupings and placeholders that are not places a customer lives in.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+_COUNTRIES = frozenset(
+    code
+    for code in babel.Locale("en").territories
+    if isinstance(code, str) and len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+)
+_PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
+_LUNAR = re.compile(r"(L?)([0-9]{1,2})-([0-9]{1,2})", re.IGNORECASE)
+_WECHAT_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _stripped(value: str, expected: str) -> str:
+    text = value.strip()
+    if not text:
+        raise ValueError(f"Nothing was entered; expected {expected}")
+    return text
+
+
+def email(value: str) -> str:
+    """The address, normalised and lower-cased, with no check that its domain exists."""
+    text = _stripped(value, "an email address such as name@example.com")
+    try:
+        validated = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValueError(f"{text!r} is not a valid email address. {error}") from None
+    return validated.normalized.lower()
+
+
+def _example_phone(region: str) -> str:
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return "+86 131 2345 6789"
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def phone(value: str, *, region: str) -> str:
+    """The number in E.164 (``+8613800138000``); ``region`` applies when it has no +country."""
+    region = region.upper()
+    # NFKC turns full-width digits, plus signs and brackets into their ASCII forms.
+    text = _stripped(unicodedata.normalize("NFKC", value), "a phone number")
+    digits = _PHONE_SEPARATORS.sub("", text)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    try:
+        number = phonenumbers.parse(digits, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is not None and phonenumbers.is_valid_number(number):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if digits.startswith("+"):
+        raise ValueError(
+            f"{text!r} is not a valid phone number; check the country code and the digits"
+        )
+    raise ValueError(
+        f"{text!r} is not a valid phone number for region {region}; "
+        f"write it with +country code, e.g. {_example_phone(region)}"
+    )
+
+
+def currency(value: str) -> str:
+    """The upper-cased ISO 4217 code, such as ``CNY``."""
+    code = _stripped(value, "a currency code such as CNY").upper()
+    if code not in babel.numbers.list_currencies():
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code; expected e.g. CNY, USD, EUR")
+    return code
+
+
+def country(value: str) -> str:
+    """The upper-cased ISO 3166-1 alpha-2 code, such as ``CN``."""
+    code = _stripped(value, "a country code such as CN").upper()
+    if code in _COUNTRIES:
+        return code
+    if len(code) == 2:
+        raise ValueError(f"{code!r} is not an ISO 3166-1 country code; expected e.g. CN, US, GB")
+    raise ValueError(f"{code!r} is not a two-letter ISO 3166-1 country code; expected e.g. CN, US")
+
+
+def birthday(value: date, *, today: date | None = None) -> date:
+    """The date unchanged, once it is known to be neither in the future nor before 1900."""
+    if value > (today if today is not None else date.today()):
+        raise ValueError(f"{value.isoformat()} is in the future; expected a date of birth")
+    if value < EARLIEST_BIRTHDAY:
+        raise ValueError(f"{value.isoformat()} is before {EARLIEST_BIRTHDAY.isoformat()}")
+    return value
+
+
+def lunar_birthday(value: str) -> str:
+    """The Chinese-calendar birthday as ``MM-DD``, led by ``L`` in a leap month: ``L04-12``."""
+    expected = "MM-DD, led by L for a leap month, e.g. 04-12 or L04-12"
+    text = _stripped(unicodedata.normalize("NFKC", value), expected)
+    match = _LUNAR.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a lunar birthday; write {expected}")
+    leap, month, day = match[1].upper(), int(match[2]), int(match[3])
+    if not 1 <= month <= 12:
+        raise ValueError(f"{text!r} has month {month}; lunar months run from 1 to 12")
+    if not 1 <= day <= 30:
+        raise ValueError(f"{text!r} has day {day}; lunar months have days 1 to 30")
+    return f"{leap}{month:02d}-{day:02d}"
+
+
+def wechat_id(value: str) -> str:
+    """The WeChat ID as typed, without surrounding spaces, once its form is valid."""
+    rule = "6 to 20 letters, digits, '-' or '_', starting with a letter"
+    text = _stripped(value, f"a WeChat ID of {rule}")
+    if not 6 <= len(text) <= 20:
+        problem = f"has {len(text)} characters"
+    elif not (text[0].isascii() and text[0].isalpha()):
+        problem = "does not start with a letter"
+    elif not _WECHAT_CHARACTERS.fullmatch(text):
+        problem = "has characters other than letters, digits, '-' and '_'"
+    else:
+        return text
+    raise ValueError(f"{text!r} {problem}; a WeChat ID has {rule}")
+
+
+def _phone_in_default_region(value: str) -> str:
+    return phone(value, region=get_settings().default_region)
+
+
+Email = Annotated[str, AfterValidator(email)]
+Phone = Annotated[str, AfterValidator(_phone_in_default_region)]
+Currency = Annotated[str, AfterValidator(currency)]
+Country = Annotated[str, AfterValidator(country)]
+Birthday = Annotated[date, AfterValidator(birthday)]
+LunarBirthday = Annotated[str, AfterValidator(lunar_birthday)]
+WeChatId = Annotated[str, AfterValidator(wechat_id)]

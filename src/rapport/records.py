@@ -1,0 +1,203 @@
+"""The operations every record type shares: get, list, create, update, delete, restore.
+
+Each domain's service describes its records once (a ``RecordType``: model, access
+rule, filters, sort fields) and calls these; they apply the access rules, keep deleted
+records out, write the audit log and flush (never commit). Domain rules (normalising a
+phone, moving a deal between stages) stay in the domain's service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session
+
+from rapport import pagination
+from rapport.access import Action, Actor, Rule, condition
+from rapport.audit import service as audit
+from rapport.audit.models import AuditAction
+from rapport.db import utcnow
+from rapport.errors import Conflict, Forbidden, NotFound
+from rapport.users.models import Role
+
+M = TypeVar("M", bound=DeclarativeBase)
+
+HIDDEN_VALUE = "(hidden)"
+# A filter turns the value of one query parameter into a WHERE condition.
+Filter = Callable[[Any], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class RecordType(Generic[M]):
+    """What the shared operations need to know of one record type."""
+
+    entity: str  # "customer": the audit log's name and the errors' wording
+    model: type[M]
+    rule: Rule
+    filters: Mapping[str, Filter] = field(default_factory=dict)
+    sorts: Mapping[str, InstrumentedAttribute[Any]] = field(default_factory=dict)
+    soft_delete: bool = True
+    hidden: frozenset[str] = frozenset()  # audited as changed, without their values
+
+    @property
+    def key(self) -> InstrumentedAttribute[Any]:
+        """The id column."""
+        return self.model.id  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def deleted_at(self) -> InstrumentedAttribute[Any]:
+        """The column that marks a record as in the recycle bin."""
+        return self.model.deleted_at  # type: ignore[attr-defined, no-any-return]
+
+
+def select_visible(
+    kind: RecordType[M], actor: Actor, action: Action = Action.READ, *, deleted: bool = False
+) -> Select[M]:
+    """The records of ``kind`` that ``actor`` may ``action``: live ones, or deleted ones."""
+    stmt = select(kind.model).where(condition(actor, kind.rule, action))
+    if kind.soft_delete:
+        gone = kind.deleted_at.is_not(None) if deleted else kind.deleted_at.is_(None)
+        stmt = stmt.where(gone)
+    return stmt
+
+
+def get(*, session: Session, actor: Actor, kind: RecordType[M], record_id: int) -> M:
+    """The live record ``record_id`` if ``actor`` may see it; NotFound otherwise."""
+    stmt = select_visible(kind, actor).where(kind.key == record_id)
+    found = session.scalars(stmt).one_or_none()
+    if found is None:
+        raise NotFound(kind.entity, record_id)
+    return found
+
+
+def get_for_change(
+    *, session: Session, actor: Actor, kind: RecordType[M], record_id: int, deleted: bool = False
+) -> M:
+    """The record if ``actor`` may change it; NotFound if unseen, Forbidden if only seen."""
+    stmt = select_visible(kind, actor, Action.CHANGE, deleted=deleted).where(kind.key == record_id)
+    found = session.scalars(stmt).one_or_none()
+    if found is not None:
+        return found
+    seen = select_visible(kind, actor, deleted=deleted).where(kind.key == record_id)
+    if session.scalars(seen).one_or_none() is None:
+        raise NotFound(kind.entity, record_id)
+    raise Forbidden(f"you may see {kind.entity} {record_id} but not change it")
+
+
+def list_page(
+    *,
+    session: Session,
+    actor: Actor,
+    kind: RecordType[M],
+    filters: BaseModel | None = None,
+    extra: ColumnElement[bool] | None = None,
+    sort: str = "id",
+    cursor: str | None = None,
+    limit: int = 50,
+    deleted: bool = False,
+) -> pagination.Page[M]:
+    """One page of the records ``actor`` may see, filtered and sorted."""
+    order = pagination.Sort.parse(sort, {"id": kind.key, **kind.sorts})
+    stmt = select_visible(kind, actor, deleted=deleted)
+    for name, value in (filters.model_dump(exclude_none=True) if filters else {}).items():
+        if value in ([], ""):
+            continue
+        stmt = stmt.where(kind.filters[name](value))
+    if extra is not None:
+        stmt = stmt.where(extra)
+    stmt = pagination.paginate(stmt, key=kind.key, sort=order, cursor=cursor, limit=limit)
+    return pagination.finish(session.scalars(stmt).all(), sort=order, limit=limit)
+
+
+def _masked(kind: RecordType[M], changes: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
+    hide = HIDDEN_VALUE
+    return {
+        name: (hide if old is not None else None, hide) if name in kind.hidden else (old, new)
+        for name, (old, new) in changes.items()
+    }
+
+
+def create(*, session: Session, actor: Actor, kind: RecordType[M], values: Mapping[str, Any]) -> M:
+    """A new record from ``values``, audited; the caller has checked the domain rules."""
+    if not actor.writes or (kind.rule.reference and actor.role is not Role.ADMIN):
+        raise Forbidden(f"your role may not create a {kind.entity}")
+    record = kind.model(**values)
+    session.add(record)
+    session.flush()
+    changes = {name: (None, value) for name, value in values.items() if value not in (None, {}, [])}
+    changes = _masked(kind, changes)
+    audit.record(
+        session=session,
+        actor=actor,
+        entity=kind.entity,
+        entity_id=record.id,  # type: ignore[attr-defined]
+        action=AuditAction.CREATE,
+        changes=changes,
+    )
+    return record
+
+
+def update(
+    *, session: Session, actor: Actor, kind: RecordType[M], record: M, values: Mapping[str, Any]
+) -> M:
+    """``record`` with ``values`` set; each field that really changed is audited."""
+    changes: dict[str, tuple[Any, Any]] = {}
+    for name, value in values.items():
+        old = getattr(record, name)
+        if old != value:
+            changes[name] = (old, value)
+            setattr(record, name, value)
+    if changes:
+        session.flush()
+        changes = _masked(kind, changes)
+        audit.record(
+            session=session,
+            actor=actor,
+            entity=kind.entity,
+            entity_id=record.id,  # type: ignore[attr-defined]
+            action=AuditAction.UPDATE,
+            changes=changes,
+        )
+    return record
+
+
+def delete(*, session: Session, actor: Actor, kind: RecordType[M], record: M) -> None:
+    """Move ``record`` to the recycle bin (or remove it, for types without one); audited."""
+    record_id: int = record.id  # type: ignore[attr-defined]
+    if kind.soft_delete:
+        record.deleted_at = utcnow()  # type: ignore[attr-defined]
+    else:
+        session.delete(record)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        entity=kind.entity,
+        entity_id=record_id,
+        action=AuditAction.DELETE,
+    )
+
+
+def restore(*, session: Session, actor: Actor, kind: RecordType[M], record: M, keep_days: int) -> M:
+    """``record`` back from the recycle bin; Conflict once its ``keep_days`` have passed."""
+    deleted_at = record.deleted_at  # type: ignore[attr-defined]
+    if deleted_at is not None and deleted_at < utcnow() - timedelta(days=keep_days):
+        raise Conflict(
+            f"{kind.entity} {record.id} was deleted more than {keep_days} days ago"  # type: ignore[attr-defined]
+            " and can no longer be restored"
+        )
+    record.deleted_at = None  # type: ignore[attr-defined]
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        entity=kind.entity,
+        entity_id=record.id,  # type: ignore[attr-defined]
+        action=AuditAction.RESTORE,
+    )
+    return record

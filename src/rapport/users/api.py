@@ -1,0 +1,153 @@
+"""Sign-in, one's own profile and API tokens, and the user and team records."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Request, Response
+
+from rapport.access import Actor
+from rapport.api.crud import Operations, record_router
+from rapport.api.deps import CurrentUser, SessionDep, limiter
+from rapport.api.errors import COMMON_RESPONSES, NOT_FOUND, ErrorBody
+from rapport.audit.models import ChangeSource
+from rapport.errors import Unauthenticated
+from rapport.users import service, tokens
+from rapport.users.models import ApiToken, User
+from rapport.users.schemas import (
+    Login,
+    ProfileUpdate,
+    SignedIn,
+    TeamCreate,
+    TeamFilters,
+    TeamRead,
+    TeamSort,
+    TeamUpdate,
+    TokenCreate,
+    TokenCreated,
+    TokenRead,
+    UserCreate,
+    UserFilters,
+    UserRead,
+    UserSort,
+    UserUpdate,
+)
+
+users_router = record_router(
+    "/users",
+    "users",
+    Operations(
+        kind=service.RECORD,
+        read=UserRead,
+        create_schema=UserCreate,
+        update_schema=UserUpdate,
+        filters=UserFilters,
+        sort=UserSort,
+        create=service.create_user,
+        update=service.update_user,
+        deletable=False,  # people leave: deactivate them, their records keep their names
+    ),
+)
+teams_router = record_router(
+    "/teams",
+    "teams",
+    Operations(
+        kind=service.TEAM_RECORD,
+        read=TeamRead,
+        create_schema=TeamCreate,
+        update_schema=TeamUpdate,
+        filters=TeamFilters,
+        sort=TeamSort,
+        create=service.create_team,
+        update=service.update_team,
+    ),
+)
+
+auth_router = APIRouter(tags=["sign-in"])
+me_router = APIRouter(prefix="/me", tags=["sign-in"], responses=COMMON_RESPONSES)
+
+
+def _login_key(request: Request, email: str) -> str:
+    address = request.client.host if request.client else "unknown"
+    return f"{email.strip().lower()}|{address}"
+
+
+@auth_router.post(
+    "/auth/login",
+    response_model=SignedIn,
+    responses={
+        401: {"model": ErrorBody, "description": "Wrong email or password."},
+        422: {"model": ErrorBody, "description": "A field is missing."},
+        429: {"model": ErrorBody, "description": "Too many failed sign-ins; see Retry-After."},
+    },
+    summary="Sign in with email and password (sets the session cookie)",
+)
+def login(request: Request, session: SessionDep, data: Login) -> SignedIn:
+    """Start a session; refused for a while after too many failed attempts."""
+    key = _login_key(request, data.email)
+    limits = limiter(request)
+    limits.check_login(key)
+    user = service.authenticate(session=session, email=data.email, password=data.password)
+    if user is None:
+        limits.failed_login(key)
+        raise Unauthenticated("wrong email or password, or the account is deactivated")
+    limits.reset_login(key)
+    csrf = secrets.token_urlsafe(24)
+    request.session.clear()
+    request.session.update({"uid": user.id, "ver": user.session_version, "csrf": csrf})
+    return SignedIn(user=UserRead.model_validate(user), csrf_token=csrf)
+
+
+@auth_router.post(
+    "/auth/logout", status_code=204, response_class=Response, summary="Sign out (this session)"
+)
+def logout(request: Request) -> Response:
+    """End the session of this browser."""
+    request.session.clear()
+    return Response(status_code=204)
+
+
+@me_router.get("", response_model=UserRead, summary="Who is signed in")
+def me(user: CurrentUser) -> User:
+    """The signed-in user."""
+    return user
+
+
+@me_router.patch("", response_model=UserRead, summary="Change one's own profile")
+def update_me(
+    request: Request, session: SessionDep, user: CurrentUser, data: ProfileUpdate
+) -> User:
+    """Name, language or password; a new password signs out every other session."""
+    actor = Actor.of(user, ChangeSource.API)
+    changed = service.update_profile(session=session, actor=actor, user=user, data=data)
+    if request.session.get("uid") == user.id:
+        request.session["ver"] = changed.session_version  # this session stays signed in
+    return changed
+
+
+@me_router.get("/tokens", response_model=list[TokenRead], summary="One's live API tokens")
+def list_tokens(session: SessionDep, user: CurrentUser) -> list[ApiToken]:
+    """The tokens that still work, newest first."""
+    return list(tokens.list_of(session=session, user=user))
+
+
+@me_router.post(
+    "/tokens", status_code=201, response_model=TokenCreated, summary="Make a personal API token"
+)
+def create_token(session: SessionDep, user: CurrentUser, data: TokenCreate) -> TokenCreated:
+    """A new token; its secret is in this answer only."""
+    token, secret = tokens.create(session=session, user=user, name=data.name, days=data.days)
+    return TokenCreated(**TokenRead.model_validate(token).model_dump(), secret=secret)
+
+
+@me_router.delete(
+    "/tokens/{token_id}",
+    status_code=204,
+    response_class=Response,
+    responses=NOT_FOUND,
+    summary="Revoke a personal API token",
+)
+def revoke_token(session: SessionDep, user: CurrentUser, token_id: int) -> Response:
+    """The token stops working at once."""
+    tokens.revoke(session=session, user=user, token_id=token_id)
+    return Response(status_code=204)
