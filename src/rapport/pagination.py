@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
+from rapport.db import UTCDateTime
 from rapport.errors import Invalid
 
 T = TypeVar("T")
@@ -58,7 +59,9 @@ def _encode(value: Any) -> Any:
 
 
 def _decode(raw: Any, like: InstrumentedAttribute[Any]) -> Any:
-    python_type = like.type.python_type
+    column_type = like.type
+    python_type = column_type.impl.python_type if isinstance(column_type, UTCDateTime) else None
+    python_type = python_type or column_type.python_type
     if python_type is datetime:
         return datetime.fromisoformat(raw)
     if python_type is date:

@@ -22,7 +22,7 @@ from rapport.access import Action, Actor, Rule, condition
 from rapport.audit import service as audit
 from rapport.audit.models import AuditAction
 from rapport.db import utcnow
-from rapport.errors import Conflict, Forbidden, NotFound
+from rapport.errors import Conflict, Forbidden, Invalid, NotFound
 from rapport.users.models import Role
 
 M = TypeVar("M", bound=DeclarativeBase)
@@ -73,6 +73,18 @@ def get(*, session: Session, actor: Actor, kind: RecordType[M], record_id: int) 
     if found is None:
         raise NotFound(kind.entity, record_id)
     return found
+
+
+def check_reference(
+    *, session: Session, actor: Actor, kind: RecordType[Any], record_id: int | None, field: str
+) -> None:
+    """Invalid, naming ``field`` of the body, unless ``record_id`` is a live record of
+    ``kind`` that ``actor`` may see (None passes: nothing is referenced)."""
+    if record_id is None:
+        return
+    stmt = select_visible(kind, actor).where(kind.key == record_id)
+    if session.scalars(stmt).one_or_none() is None:
+        raise Invalid.field(("body", field), f"no {kind.entity} {record_id}")
 
 
 def get_for_change(

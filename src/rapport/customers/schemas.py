@@ -126,8 +126,6 @@ class CustomerRead(BaseModel):
 class CustomerFilters(BaseModel):
     """What a customer list can be filtered by; every filter given must hold."""
 
-    model_config = ConfigDict(extra="forbid")
-
     q: str | None = Field(
         default=None,
         max_length=100,

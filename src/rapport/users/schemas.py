@@ -75,8 +75,6 @@ class UserRead(BaseModel):
 class UserFilters(BaseModel):
     """What the user list can be filtered by."""
 
-    model_config = ConfigDict(extra="forbid")
-
     role: Role | None = None
     team_id: int | None = None
     is_active: bool | None = None
@@ -110,8 +108,6 @@ class TeamRead(BaseModel):
 
 class TeamFilters(BaseModel):
     """Teams have no filters."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class Login(BaseModel):

@@ -60,6 +60,11 @@ def create(
     return user
 
 
+def hash_password(password: str) -> str:
+    """An argon2 hash of ``password``."""
+    return _hasher.hash(password)
+
+
 def verify_password(user: User, password: str) -> bool:
     """Whether ``password`` is the user's password."""
     if not user.password_hash:
@@ -106,7 +111,7 @@ def create_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
     _check_team(session, data.team_id)
     _check_email_free(session, data.email, None)
     values = data.model_dump(exclude={"password"})
-    values["password_hash"] = _hasher.hash(data.password)
+    values["password_hash"] = hash_password(data.password)
     return records.create(session=session, actor=actor, kind=RECORD, values=values)
 
 
@@ -130,7 +135,7 @@ def update_user(*, session: Session, actor: Actor, record_id: int, data: UserUpd
     if values.get("is_active") is False and user.id == actor.user_id:
         raise Conflict("you cannot deactivate your own account")
     if "password" in values:
-        values["password_hash"] = _hasher.hash(values.pop("password"))
+        values["password_hash"] = hash_password(values.pop("password"))
     if (values.get("is_active") is False and user.is_active) or "password_hash" in values:
         _end_sessions(session, user, values)
     return records.update(session=session, actor=actor, kind=RECORD, record=user, values=values)
@@ -145,7 +150,7 @@ def update_profile(*, session: Session, actor: Actor, user: User, data: ProfileU
     if "password" in values:
         if not verify_password(user, data.current_password or ""):
             raise Invalid.field(("body", "current_password"), "is not your current password")
-        values["password_hash"] = _hasher.hash(values.pop("password"))
+        values["password_hash"] = hash_password(values.pop("password"))
         values["session_version"] = user.session_version + 1
     return records.update(session=session, actor=actor, kind=RECORD, record=user, values=values)
 

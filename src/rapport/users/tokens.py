@@ -78,7 +78,7 @@ def owner(*, session: Session, secret: str) -> tuple[ApiToken, User] | None:
     found = session.execute(stmt).one_or_none()
     if found is None:
         return None
-    token, user = found.tuple()
+    token, user = found
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         token.last_used_at = now  # recorded coarsely, so reads do not write on every call
     return token, user
