@@ -84,6 +84,7 @@ class Rule:
     owner: InstrumentedAttribute[Any] | None = None
     parent: Parent | None = None
     agents_read_all: bool = False
+    everyone_reads: bool = False  # shared records (segments): all read, owners change
 
     @property
     def reference(self) -> bool:
@@ -109,7 +110,7 @@ def condition(actor: Actor, rule: Rule, action: Action) -> ColumnElement[bool]:
         return true()
     if rule.reference:
         return true() if action is Action.READ else false()
-    if action is Action.READ and actor.role is Role.ANALYST:
+    if action is Action.READ and (actor.role is Role.ANALYST or rule.everyone_reads):
         return true()
     if action is Action.READ and actor.role is Role.AGENT and rule.agents_read_all:
         return true()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from rapport.customers import api as customers
+from rapport.deals import api as deals
 from rapport.users import api as users
 
 
@@ -17,4 +18,8 @@ def api_router() -> APIRouter:
     router.include_router(users.teams_router)
     router.include_router(customers.router)
     router.include_router(customers.merge_router)
+    router.include_router(deals.pipelines_router)
+    router.include_router(deals.stages_router)
+    router.include_router(deals.deals_router)
+    router.include_router(deals.extra_router)
     return router

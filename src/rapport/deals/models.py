@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rapport.db import Base, SoftDeleteMixin, TimestampMixin, str_enum
 
@@ -36,6 +36,10 @@ class Pipeline(TimestampMixin, SoftDeleteMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     is_default: Mapped[bool] = mapped_column(default=False)
+
+    stages: Mapped[list[Stage]] = relationship(
+        order_by="Stage.position", lazy="selectin", viewonly=True
+    )
 
 
 class Stage(TimestampMixin, Base):
@@ -80,6 +84,10 @@ class Deal(TimestampMixin, SoftDeleteMixin, Base):
     lost_reason: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    items: Mapped[list[DealItem]] = relationship(
+        order_by="DealItem.id", lazy="selectin", viewonly=True
+    )
 
 
 class DealItem(Base):
