@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from rapport.customers import api as customers
+from rapport.customfields import api as custom_fields
 from rapport.deals import api as deals
 from rapport.users import api as users
 
@@ -18,6 +19,7 @@ def api_router() -> APIRouter:
     router.include_router(users.teams_router)
     router.include_router(customers.router)
     router.include_router(customers.merge_router)
+    router.include_router(custom_fields.router)
     router.include_router(deals.pipelines_router)
     router.include_router(deals.stages_router)
     router.include_router(deals.deals_router)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from rapport.access import Rule
+from rapport import records
+from rapport.access import Actor, Rule
+from rapport.customers.models import Customer
 from rapport.customfields.models import CustomFieldDefinition, FieldType
-from rapport.errors import FieldProblem, Invalid
+from rapport.customfields.schemas import CustomFieldCreate, CustomFieldUpdate
+from rapport.deals.models import Deal
+from rapport.errors import Conflict, FieldProblem, Invalid
 from rapport.records import RecordType
 
 ENTITIES: Final = ("customer", "deal")
@@ -20,9 +25,15 @@ RECORD = RecordType(
     entity="custom_field",
     model=CustomFieldDefinition,
     rule=Rule(),
+    filters={"entity": lambda v: CustomFieldDefinition.entity == v},
     sorts={"position": CustomFieldDefinition.position},
     soft_delete=False,
 )
+_COLUMNS: Final[dict[str, Any]] = {"customer": Customer.custom_fields, "deal": Deal.custom_fields}
+_OPERATIONS: Final[dict[str, Callable[[Any, Any], Any]]] = {
+    ":": operator.eq, "!=": operator.ne, ">=": operator.ge,
+    "<=": operator.le, ">": operator.gt, "<": operator.lt,
+}  # fmt: skip
 OPERATORS: Final = (">=", "<=", "!=", ">", "<", ":")  # longest first, for parsing
 
 
@@ -157,8 +168,49 @@ def _compare(
         raise Invalid.field(
             path, f"{raw!r} does not fit field {definition.key!r}: {error}"
         ) from None
-    comparisons: dict[str, ColumnElement[bool]] = {
-        ":": target == value, "!=": target != value, ">=": target >= value,
-        "<=": target <= value, ">": target > value, "<": target < value,
-    }  # fmt: skip
-    return comparisons[op]
+    if kind is FieldType.BOOLEAN and op not in (":", "!="):
+        raise Invalid.field(path, "a true/false field takes : or !=")
+    compared: ColumnElement[bool] = _OPERATIONS[op](target, value)
+    return compared
+
+
+def create(*, session: Session, actor: Actor, data: CustomFieldCreate) -> CustomFieldDefinition:
+    """A new field definition; its key is unique among the entity's fields."""
+    if data.key in definitions(session=session, entity=data.entity):
+        raise Conflict(f"{data.entity}s already have a custom field {data.key!r}")
+    return records.create(session=session, actor=actor, kind=RECORD, values=data.model_dump())
+
+
+def update(
+    *, session: Session, actor: Actor, record_id: int, data: CustomFieldUpdate
+) -> CustomFieldDefinition:
+    """The definition with new labels, choices, position or requiredness.
+
+    Choices can be added but not removed while records use them (that would leave
+    stored values no longer allowed): Conflict names them.
+    """
+    definition = records.get_for_change(
+        session=session, actor=actor, kind=RECORD, record_id=record_id
+    )
+    values = data.model_dump(exclude_unset=True)
+    for required in ("label", "is_required", "position", "choices"):
+        if required in values and values[required] is None:
+            raise Invalid.field(("body", required), "cannot be cleared")
+    if "choices" in values:
+        if definition.field_type not in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+            raise Invalid.field(("body", "choices"), "only choice fields have choices")
+        dropped = [c for c in definition.choices if c not in values["choices"]]
+        column = _COLUMNS[definition.entity]
+        in_use = [c for c in dropped if _uses(session, definition, column, c)]
+        if in_use:
+            raise Conflict(f"records still use the choices {', '.join(in_use)}")
+    return records.update(
+        session=session, actor=actor, kind=RECORD, record=definition, values=values
+    )
+
+
+def _uses(session: Session, definition: CustomFieldDefinition, column: Any, choice: str) -> bool:
+    cond = _compare(definition, column, ":", choice, ("body", "choices"))
+    model = column.class_
+    stmt = select(model.id).where(cond, model.deleted_at.is_(None)).limit(1)
+    return session.scalars(stmt).first() is not None
