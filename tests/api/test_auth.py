@@ -463,12 +463,6 @@ def test_logout_answers_204_and_the_cookie_no_longer_authenticates(
     _error(client.get(f"{API}/me"), 401, "unauthenticated")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sessions live only in the signed cookie (Starlette SessionMiddleware): logout "
-    "clears the browser's copy, but a copy taken before logout keeps working until "
-    "session_days pass, because nothing on the server marks the session as ended",
-)
 def test_a_cookie_copied_before_logout_no_longer_authenticates(app: FastAPI, cast: Cast) -> None:
     """Replaying the pre-logout cookie value after logout → 401."""
     client, _ = _signed_in(app, cast["rep_a"].email)

@@ -21,7 +21,7 @@ from rapport.audit.models import ChangeSource
 from rapport.db import session_scope
 from rapport.errors import Forbidden, Unauthenticated
 from rapport.ratelimit import Limiter
-from rapport.users import tokens
+from rapport.users import sessions, tokens
 from rapport.users.models import User
 
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -57,10 +57,13 @@ def _from_token(request: Request, session: Session, header: str) -> User:
 
 def _from_cookie(request: Request, session: Session) -> User:
     data = request.session
-    user = session.get(User, data["uid"]) if isinstance(data.get("uid"), int) else None
-    if user is None or not user.is_active or data.get("ver") != user.session_version:
+    sid = data.get("sid")
+    days = request.app.state.settings.session_days
+    found = sessions.current(session=session, session_id=sid, days=days) if sid else None
+    if found is None:
         request.session.clear()
         raise Unauthenticated("sign in first, or send an API token")
+    _, user = found
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent, str(data.get("csrf", ""))):

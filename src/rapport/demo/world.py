@@ -325,7 +325,6 @@ def _user(
         "team_id": team,
         "locale": locale,
         "is_active": True,
-        "session_version": 1,
         "last_login_at": None,
         **stamp,
     }

@@ -12,7 +12,7 @@ from rapport.api.deps import CurrentUser, SessionDep, limiter
 from rapport.api.errors import COMMON_RESPONSES, NOT_FOUND, ErrorBody
 from rapport.audit.models import ChangeSource
 from rapport.errors import Unauthenticated
-from rapport.users import service, tokens
+from rapport.users import service, sessions, tokens
 from rapport.users.models import ApiToken, User
 from rapport.users.schemas import (
     Login,
@@ -93,16 +93,25 @@ def login(request: Request, session: SessionDep, data: Login) -> SignedIn:
         raise Unauthenticated("wrong email or password, or the account is deactivated")
     limits.reset_login(key)
     csrf = secrets.token_urlsafe(24)
+    started = sessions.start(
+        session=session,
+        user=user,
+        user_agent=request.headers.get("User-Agent"),
+        address=request.client.host if request.client else None,
+    )
     request.session.clear()
-    request.session.update({"uid": user.id, "ver": user.session_version, "csrf": csrf})
+    request.session.update({"sid": started.id, "csrf": csrf})
     return SignedIn(user=UserRead.model_validate(user), csrf_token=csrf)
 
 
 @auth_router.post(
     "/auth/logout", status_code=204, response_class=Response, summary="Sign out (this session)"
 )
-def logout(request: Request) -> Response:
-    """End the session of this browser."""
+def logout(request: Request, session: SessionDep) -> Response:
+    """End the session of this browser, on the server too (a copied cookie stops working)."""
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        sessions.end(session=session, session_id=sid)
     request.session.clear()
     return Response(status_code=204)
 
@@ -119,10 +128,11 @@ def update_me(
 ) -> User:
     """Name, language or password; a new password signs out every other session."""
     actor = Actor.of(user, ChangeSource.API)
-    changed = service.update_profile(session=session, actor=actor, user=user, data=data)
-    if request.session.get("uid") == user.id:
-        request.session["ver"] = changed.session_version  # this session stays signed in
-    return changed
+    sid = request.session.get("sid")
+    keep = sid if isinstance(sid, str) else None
+    return service.update_profile(
+        session=session, actor=actor, user=user, data=data, keep_session=keep
+    )
 
 
 @me_router.get("/tokens", response_model=list[TokenRead], summary="One's live API tokens")

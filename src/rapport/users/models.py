@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rapport.db import Base, TimestampMixin, str_enum
+from rapport.db import Base, TimestampMixin, str_enum, utcnow
 
 
 class Role(StrEnum):
@@ -45,8 +45,6 @@ class User(TimestampMixin, Base):
     )
     locale: Mapped[str] = mapped_column(String(10), default="en")
     is_active: Mapped[bool] = mapped_column(default=True)
-    # Bumped when the account is deactivated or its password changes: older sessions die.
-    session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None]
 
 
@@ -62,3 +60,21 @@ class ApiToken(TimestampMixin, Base):
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class UserSession(Base):
+    """A signed-in browser session; the cookie carries only its random id.
+
+    Kept on the server so that signing out, deactivation and a password change end
+    sessions at once, even where a copy of the cookie survives.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(64))

@@ -13,7 +13,7 @@ from rapport import records
 from rapport.access import Actor, Rule
 from rapport.db import utcnow
 from rapport.errors import Conflict, Invalid
-from rapport.users import tokens
+from rapport.users import sessions, tokens
 from rapport.users.models import Role, Team, User
 from rapport.users.schemas import ProfileUpdate, TeamCreate, TeamUpdate, UserCreate, UserUpdate
 
@@ -88,7 +88,7 @@ RECORD = records.RecordType(
     },
     sorts={"name": User.name, "email": User.email},
     soft_delete=False,
-    hidden=frozenset({"password_hash", "session_version"}),
+    hidden=frozenset({"password_hash"}),
 )
 TEAM_RECORD = records.RecordType(
     entity="team", model=Team, rule=Rule(), sorts={"name": Team.name}, soft_delete=False
@@ -115,9 +115,9 @@ def create_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
     return records.create(session=session, actor=actor, kind=RECORD, values=values)
 
 
-def _end_sessions(session: Session, user: User, values: dict[str, Any]) -> None:
-    """Make every session and token of ``user`` stop working now (through ``values``)."""
-    values["session_version"] = user.session_version + 1
+def _end_sessions(session: Session, user: User) -> None:
+    """Make every session and token of ``user`` stop working now."""
+    sessions.end_all(session=session, user_id=user.id)
     tokens.revoke_all(session=session, user_id=user.id, at=utcnow())
 
 
@@ -137,12 +137,22 @@ def update_user(*, session: Session, actor: Actor, record_id: int, data: UserUpd
     if "password" in values:
         values["password_hash"] = hash_password(values.pop("password"))
     if (values.get("is_active") is False and user.is_active) or "password_hash" in values:
-        _end_sessions(session, user, values)
+        _end_sessions(session, user)
     return records.update(session=session, actor=actor, kind=RECORD, record=user, values=values)
 
 
-def update_profile(*, session: Session, actor: Actor, user: User, data: ProfileUpdate) -> User:
-    """One's own name, language or password (which needs the current one)."""
+def update_profile(
+    *,
+    session: Session,
+    actor: Actor,
+    user: User,
+    data: ProfileUpdate,
+    keep_session: str | None = None,
+) -> User:
+    """One's own name, language or password (which needs the current one).
+
+    A new password ends every other sign-in session of the user (``keep_session`` stays).
+    """
     values = data.model_dump(exclude_unset=True, exclude={"current_password"})
     for required in ("name", "locale", "password"):
         if required in values and values[required] is None:
@@ -151,7 +161,7 @@ def update_profile(*, session: Session, actor: Actor, user: User, data: ProfileU
         if not verify_password(user, data.current_password or ""):
             raise Invalid.field(("body", "current_password"), "is not your current password")
         values["password_hash"] = hash_password(values.pop("password"))
-        values["session_version"] = user.session_version + 1
+        sessions.end_all(session=session, user_id=user.id, keep=keep_session)
     return records.update(session=session, actor=actor, kind=RECORD, record=user, values=values)
 
 
