@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from argon2 import PasswordHasher
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
