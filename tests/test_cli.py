@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -244,3 +245,23 @@ def test_createuser_asks_for_the_password_when_left_out(initialised: Engine) -> 
         assert user is not None
         assert user.role is Role.ADMIN
         assert user_service.verify_password(user, "s3cret-pass")
+
+
+# -- purge ------------------------------------------------------------------------------
+
+
+def test_purge_reports_what_it_removed(engine: Engine) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    with make_sessionmaker(engine)() as session, session.begin():
+        old = datetime.now(UTC) - timedelta(days=45)
+        session.add(Customer(name="gone", custom_fields={}, deleted_at=old))
+
+    dry = runner.invoke(app, ["purge", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "Would purge 1 deleted records." in _said(dry)
+    assert _count(engine, Customer) == 1
+
+    done = runner.invoke(app, ["purge"])
+    assert done.exit_code == 0, done.output
+    assert "Purged 1 deleted records." in _said(done)
+    assert _count(engine, Customer) == 0

@@ -6,7 +6,7 @@ Every command is documented in docs/cli.md (a test checks).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -158,6 +158,35 @@ def check(
         err.print(f"[red]Error:[/red] {len(failed)} of {len(checks.CHECKS)} checks failed.")
         raise typer.Exit(code=1)
     console.print(f"All {len(checks.CHECKS)} checks pass.")
+
+
+@app.command()
+def purge(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count what would be purged.")
+    ] = False,
+) -> None:
+    """Remove for good the records deleted more than RAPPORT_RECYCLE_BIN_DAYS ago."""
+    from rapport import recycle
+
+    settings = get_settings()
+    before = datetime.now(UTC) - timedelta(days=settings.recycle_bin_days)
+    engine = _engine()
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            report = recycle.purge(session=session, before=before, dry_run=dry_run)
+    finally:
+        engine.dispose()
+    verb = "would be purged" if dry_run else "purged"
+    table = Table(
+        "records", verb, "kept (still needed)", title=f"Deleted before {before:%Y-%m-%d %H:%M} UTC"
+    )
+    for row in report:
+        if row.purged or row.kept:
+            table.add_row(row.entity, f"{row.purged:,}", f"{row.kept:,}")
+    console.print(table)
+    total = sum(r.purged for r in report)
+    console.print(f"{'Would purge' if dry_run else 'Purged'} {total:,} deleted records.")
 
 
 @app.command()
