@@ -57,7 +57,7 @@ class _CustomerFields(BaseModel):
         default=None, description="Values of the custom fields defined for customers."
     )
     notes: Text | None = None
-    marketing_opt_out: bool | None = None
+    marketing_opt_out: bool = Field(default=None)
     external_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None = (
         None
     )
@@ -73,8 +73,8 @@ class CustomerCreate(_CustomerFields):
 class CustomerUpdate(_CustomerFields):
     """Changes to a customer: only the fields sent are changed; null clears a field."""
 
-    kind: CustomerKind | None = None
-    name: Name | None = None
+    kind: CustomerKind = Field(default=None)
+    name: Name = Field(default=None)
 
 
 class CustomerRead(BaseModel):

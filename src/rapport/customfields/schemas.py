@@ -50,11 +50,11 @@ class CustomFieldUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    label: Label | None = None
+    label: Label = Field(default=None, min_length=1)
     label_zh: Label | None = None
-    choices: list[Choice] | None = Field(default=None, max_length=200)
-    is_required: bool | None = None
-    position: int | None = Field(default=None, ge=0)
+    choices: list[Choice] = Field(default=None, max_length=200)
+    is_required: bool = Field(default=None)
+    position: int = Field(default=None, ge=0)
 
 
 class CustomFieldRead(BaseModel):

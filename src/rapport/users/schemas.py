@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from rapport.normalize import Email
-from rapport.schemas import Label
 from rapport.users.models import Role
 
 Password = Annotated[str, StringConstraints(min_length=8, max_length=200)]
@@ -36,13 +35,13 @@ class UserUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: Email | None = None
-    name: PersonName | None = None
-    role: Role | None = None
+    email: Email = Field(default=None)
+    name: PersonName = Field(default=None)
+    role: Role = Field(default=None)
     team_id: int | None = None
-    locale: Locale | None = None
-    is_active: bool | None = None
-    password: Password | None = None
+    locale: Locale = Field(default=None)
+    is_active: bool = Field(default=None)
+    password: Password = Field(default=None)
 
 
 class ProfileUpdate(BaseModel):
@@ -50,9 +49,9 @@ class ProfileUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: PersonName | None = None
-    locale: Locale | None = None
-    password: Password | None = None
+    name: PersonName = Field(default=None)
+    locale: Locale = Field(default=None)
+    password: Password = Field(default=None)
     current_password: str | None = Field(default=None, max_length=200)
 
 
@@ -93,7 +92,7 @@ class TeamUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Label | None = None
+    name: PersonName = Field(default=None)
 
 
 class TeamRead(BaseModel):
