@@ -2,6 +2,7 @@
 
     python -m bench demo --customers 100000 --runs 3
     python -m bench demo --customers 100000 --runs 1 --database-url postgresql+psycopg://…
+    python -m bench api --database-url sqlite:///big.db --samples 200
 
 Prints a Markdown table for docs/performance.md and writes the raw runs as JSON under
 bench/results/.
@@ -108,6 +109,22 @@ def bench_demo(customers: int, runs: int, seed: int, server_url: str | None) -> 
     }
 
 
+def bench_api(url: str, samples: int) -> None:
+    """Print the API latency table for the database at ``url`` and save it as JSON."""
+    from bench.api import measure
+
+    timings = measure(url, samples)
+    backend = make_url(url).get_backend_name()
+    RESULTS.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    rows = [t.__dict__ for t in timings]
+    (RESULTS / f"api-{backend}-{stamp}.json").write_text(json.dumps(rows, indent=2))
+    print(f"| request ({backend}) | samples | p50 | p95 |")
+    print("| --- | --- | --- | --- |")
+    for t in timings:
+        print(f"| {t.name} | {t.samples} | {t.p50_ms:.1f} ms | {t.p95_ms:.1f} ms |")
+
+
 def main() -> None:
     """Parse the command line, run the benchmark, print and save its results."""
     parser = argparse.ArgumentParser(prog="python -m bench")
@@ -117,7 +134,13 @@ def main() -> None:
     demo.add_argument("--runs", type=int, default=3)
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--database-url", help="PostgreSQL server URL (default: SQLite file)")
+    api = sub.add_parser("api", help="API latency on a database loaded with `rapport demo`")
+    api.add_argument("--database-url", required=True, help="the loaded database")
+    api.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
+    if args.benchmark == "api":
+        bench_api(args.database_url, args.samples)
+        return
     report = bench_demo(args.customers, args.runs, args.seed, args.database_url)
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
