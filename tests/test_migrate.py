@@ -52,20 +52,25 @@ def test_up_matches_models_then_down_leaves_nothing(empty_database_url: str) -> 
         engine.dispose()
 
 
+USER_0001 = """
+    INSERT INTO users (id, email, name, role, locale, is_active, session_version,
+                       created_at, updated_at)
+    VALUES (1, 'a@example.com', 'A', 'rep', 'en', :yes, 1, :now, :now)"""
+CUSTOMER_0001 = """
+    INSERT INTO customers (id, kind, name, owner_id, lifecycle_stage, custom_fields,
+                           marketing_opt_out, created_at, updated_at)
+    VALUES (1, 'person', 'C', 1, 'lead', '{}', :no, :now, :now)"""
+
+
 def test_upgrading_keeps_the_data_of_every_earlier_revision(empty_database_url: str) -> None:
     """Rebuilding a table (SQLite batch mode) must not fire ON DELETE rules on others."""
     engine = make_engine(empty_database_url)
     try:
         migrate.upgrade(engine, "0001")
+        values = {"yes": True, "no": False, "now": "2026-01-01 00:00:00"}
         with engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO users (id, email, name, role, locale, is_active, session_version,"
-                " created_at, updated_at) VALUES (1, 'a@example.com', 'A', 'rep', 'en', :t, 1,"
-                " :now, :now)"), {"t": True, "now": "2026-01-01 00:00:00"})  # fmt: skip
-            connection.execute(text(
-                "INSERT INTO customers (id, kind, name, owner_id, lifecycle_stage, custom_fields,"
-                " marketing_opt_out, created_at, updated_at) VALUES (1, 'person', 'C', 1,"
-                " 'lead', '{}', :f, :now, :now)"), {"f": False, "now": "2026-01-01 00:00:00"})  # fmt: skip
+            connection.execute(text(USER_0001), values)
+            connection.execute(text(CUSTOMER_0001), values)
         migrate.upgrade(engine)
         with engine.connect() as connection:
             owner = connection.execute(text("SELECT owner_id FROM customers WHERE id = 1"))
