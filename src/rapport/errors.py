@@ -62,8 +62,10 @@ class Invalid(ServiceError):
     status = 422
     code = "validation_error"
 
-    def __init__(self, problems: Sequence[FieldProblem]) -> None:
-        super().__init__("; ".join(f"{'.'.join(map(str, p.path))}: {p.message}" for p in problems))
+    def __init__(self, problems: Sequence[FieldProblem], message: str | None = None) -> None:
+        listed = "; ".join(f"{'.'.join(map(str, p.path))}: {p.message}" for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(message or listed + more)
         self.problems = tuple(problems)
 
     @classmethod

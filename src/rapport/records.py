@@ -43,6 +43,8 @@ class RecordType(Generic[M]):
     sorts: Mapping[str, InstrumentedAttribute[Any]] = field(default_factory=dict)
     soft_delete: bool = True
     hidden: frozenset[str] = frozenset()  # audited as changed, without their values
+    # Raises when a record may not come back from the bin (say, its email is taken now).
+    check_restore: Callable[[Session, Any], None] | None = None
 
     @property
     def key(self) -> InstrumentedAttribute[Any]:
@@ -203,6 +205,8 @@ def restore(*, session: Session, actor: Actor, kind: RecordType[M], record: M, k
             f"{kind.entity} {record.id} was deleted more than {keep_days} days ago"  # type: ignore[attr-defined]
             " and can no longer be restored"
         )
+    if kind.check_restore is not None:
+        kind.check_restore(session, record)
     record.deleted_at = None  # type: ignore[attr-defined]
     session.flush()
     audit.record(

@@ -119,6 +119,18 @@ def test_delete_hides_then_restore_brings_back_within_the_window(
     assert actions[-2:] == ["delete", "restore"]
 
 
+def test_restore_is_refused_when_the_email_was_taken_meanwhile(
+    cast: Cast, make_customer: MakeCustomer
+) -> None:
+    first = make_customer(email="taken-later@example.com")
+    client = cast.client("admin")
+    assert client.delete(f"/api/v1/customers/{first['id']}").status_code == 204
+    second = make_customer(email="taken-later@example.com")
+    response = client.post(f"/api/v1/customers/{first['id']}/restore")
+    assert response.status_code == 409
+    assert str(second["id"]) in response.json()["error"]["message"]
+
+
 def test_restore_is_refused_after_the_recycle_bin_days(
     cast: Cast, make_customer: MakeCustomer
 ) -> None:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 from rapport.customers.models import CustomerKind, Gender, LifecycleStage
 from rapport.normalize import Birthday, Country, Email, LunarBirthday, Phone, WeChatId
@@ -57,7 +58,7 @@ class _CustomerFields(BaseModel):
         default=None, description="Values of the custom fields defined for customers."
     )
     notes: Text | None = None
-    marketing_opt_out: bool = Field(default=None)
+    marketing_opt_out: bool | SkipJsonSchema[None] = Field(default=None)
     external_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None = (
         None
     )
@@ -73,8 +74,8 @@ class CustomerCreate(_CustomerFields):
 class CustomerUpdate(_CustomerFields):
     """Changes to a customer: only the fields sent are changed; null clears a field."""
 
-    kind: CustomerKind = Field(default=None)
-    name: Name = Field(default=None)
+    kind: CustomerKind | SkipJsonSchema[None] = Field(default=None)
+    name: Name | SkipJsonSchema[None] = Field(default=None)
 
 
 class CustomerRead(BaseModel):

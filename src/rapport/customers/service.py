@@ -53,6 +53,7 @@ RECORD = records.RecordType(
         "updated_at": Customer.updated_at,
         "name": Customer.name,
     },
+    check_restore=lambda session, customer: _check_email(session, customer.email, customer.id),
 )
 
 

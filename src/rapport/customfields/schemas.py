@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from rapport.customfields.models import FieldType
 from rapport.schemas import Label
@@ -50,11 +51,11 @@ class CustomFieldUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    label: Label = Field(default=None, min_length=1)
+    label: Label | SkipJsonSchema[None] = Field(default=None, min_length=1)
     label_zh: Label | None = None
-    choices: list[Choice] = Field(default=None, max_length=200)
-    is_required: bool = Field(default=None)
-    position: int = Field(default=None, ge=0)
+    choices: list[Choice] | SkipJsonSchema[None] = Field(default=None, max_length=200)
+    is_required: bool | SkipJsonSchema[None] = Field(default=None)
+    position: int | SkipJsonSchema[None] = Field(default=None, ge=0)
 
 
 class CustomFieldRead(BaseModel):

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 from rapport.deals.models import DealStatus, StageOutcome
 from rapport.normalize import Currency
@@ -39,9 +40,9 @@ class StageUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Label = Field(default=None, min_length=1)
-    probability: Probability = Field(default=None)
-    outcome: StageOutcome = Field(default=None)
+    name: Label | SkipJsonSchema[None] = Field(default=None, min_length=1)
+    probability: Probability | SkipJsonSchema[None] = Field(default=None)
+    outcome: StageOutcome | SkipJsonSchema[None] = Field(default=None)
     rotting_days: int | None = Field(default=None, ge=1, le=3650)
 
 
@@ -80,8 +81,8 @@ class PipelineUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Label = Field(default=None, min_length=1)
-    is_default: bool = Field(default=None)
+    name: Label | SkipJsonSchema[None] = Field(default=None, min_length=1)
+    is_default: bool | SkipJsonSchema[None] = Field(default=None)
 
 
 class PipelineRead(BaseModel):
@@ -136,7 +137,9 @@ class _DealFields(BaseModel):
     campaign_id: int | None = None
     channel: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
     amount_minor: Money | None = Field(default=None, description="Ignored when items are sent.")
-    currency: Currency = Field(default=None, description="Default: the default currency.")
+    currency: Currency | SkipJsonSchema[None] = Field(
+        default=None, description="Default: the default currency."
+    )
     expected_close_on: date | None = None
     description: Text | None = None
     custom_fields: dict[str, Any] | None = None
@@ -160,9 +163,9 @@ class DealCreate(_DealFields):
 class DealUpdate(_DealFields):
     """Changes to a deal; a new stage_id moves it (see the move route for lost reasons)."""
 
-    name: Name = Field(default=None)
-    customer_id: int = Field(default=None)
-    stage_id: int = Field(default=None)
+    name: Name | SkipJsonSchema[None] = Field(default=None)
+    customer_id: int | SkipJsonSchema[None] = Field(default=None)
+    stage_id: int | SkipJsonSchema[None] = Field(default=None)
     lost_reason: Reason | None = None
 
 

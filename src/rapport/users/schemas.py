@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 from rapport.normalize import Email
 from rapport.users.models import Role
@@ -35,13 +36,13 @@ class UserUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: Email = Field(default=None)
-    name: PersonName = Field(default=None)
-    role: Role = Field(default=None)
+    email: Email | SkipJsonSchema[None] = Field(default=None)
+    name: PersonName | SkipJsonSchema[None] = Field(default=None)
+    role: Role | SkipJsonSchema[None] = Field(default=None)
     team_id: int | None = None
-    locale: Locale = Field(default=None)
-    is_active: bool = Field(default=None)
-    password: Password = Field(default=None)
+    locale: Locale | SkipJsonSchema[None] = Field(default=None)
+    is_active: bool | SkipJsonSchema[None] = Field(default=None)
+    password: Password | SkipJsonSchema[None] = Field(default=None)
 
 
 class ProfileUpdate(BaseModel):
@@ -49,9 +50,9 @@ class ProfileUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: PersonName = Field(default=None)
-    locale: Locale = Field(default=None)
-    password: Password = Field(default=None)
+    name: PersonName | SkipJsonSchema[None] = Field(default=None)
+    locale: Locale | SkipJsonSchema[None] = Field(default=None)
+    password: Password | SkipJsonSchema[None] = Field(default=None)
     current_password: str | None = Field(default=None, max_length=200)
 
 
@@ -92,7 +93,7 @@ class TeamUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: PersonName = Field(default=None)
+    name: PersonName | SkipJsonSchema[None] = Field(default=None)
 
 
 class TeamRead(BaseModel):
