@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 from typing import Any
 
@@ -268,3 +270,30 @@ def test_filters_combine(cast: Cast, make_customer: MakeCustomer) -> None:
         params=[("owner_id", cast["rep_a"].id), ("city", "重庆")],
     )
     assert {c["name"] for c in both.json()["items"]} == {"Filter Three"}
+
+
+def test_export_is_csv_of_the_filtered_list_with_formulas_neutralised(
+    cast: Cast, make_customer: MakeCustomer
+) -> None:
+    make_customer(by="rep_a", name="=HYPERLINK(\"http://evil\")", city="导出市",
+                  phone="+8613800138001", notes="-2+3")  # fmt: skip
+    make_customer(by="rep_a", name="王导出", city="导出市", employee_count=12)
+    make_customer(by="rep_a", name="Elsewhere", city="别处")
+    response = cast.client("rep_a").get("/api/v1/customers/export",
+                                        params={"city": "导出市", "sort": "name"})  # fmt: skip
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text.removeprefix("\ufeff"))))
+    by_name = {r["name"]: r for r in rows}
+    assert set(by_name) == {'\'=HYPERLINK("http://evil")', "王导出"}
+    evil = by_name['\'=HYPERLINK("http://evil")']
+    assert evil["phone"] == "+8613800138001"  # an E.164 number stays usable
+    assert evil["notes"] == "'-2+3"
+    assert by_name["王导出"]["employee_count"] == "12"
+
+
+def test_export_refuses_bad_filters_before_streaming(cast: Cast) -> None:
+    response = cast.client("rep_a").get("/api/v1/customers/export", params={"cf": "nonsense"})
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"][0]["path"] == "query.cf.0"

@@ -1,6 +1,7 @@
 """The permission matrix: every role × (own, team's, other team's record) × every action.
 
-Records are customers owned by the user named for each relation. Expected answers:
+Records are customers owned by the user named for each relation; ``export`` is the
+list's CSV export. Expected answers:
 admins do everything; managers their own and their team's; reps their own; agents
 read every customer but change only their own; analysts read everything and change
 nothing. A record one may not see is 404 (its existence is not revealed); one that
@@ -9,6 +10,8 @@ may be seen but not changed is 403.
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Final
 
 import pytest
@@ -24,15 +27,15 @@ OWNERS: Final = {
     "analyst": ("analyst", "rep_a", "rep_b"),
 }
 RELATIONS: Final = ("own", "team", "other")
-ACTIONS: Final = ("read", "list", "update", "delete")
+ACTIONS: Final = ("read", "list", "export", "update", "delete")
 Y, N = "allow", "deny"
 EXPECTED: Final = {
-    #             own                 team's              other team's
-    "admin":     ((Y, Y, Y, Y),       (Y, Y, Y, Y),       (Y, Y, Y, Y)),
-    "manager_a": ((Y, Y, Y, Y),       (Y, Y, Y, Y),       (N, N, N, N)),
-    "rep_a":     ((Y, Y, Y, Y),       (N, N, N, N),       (N, N, N, N)),
-    "agent_a":   ((Y, Y, Y, Y),       (Y, Y, N, N),       (Y, Y, N, N)),
-    "analyst":   ((Y, Y, N, N),       (Y, Y, N, N),       (Y, Y, N, N)),
+    #             own                  team's               other team's
+    "admin":     ((Y, Y, Y, Y, Y),     (Y, Y, Y, Y, Y),     (Y, Y, Y, Y, Y)),
+    "manager_a": ((Y, Y, Y, Y, Y),     (Y, Y, Y, Y, Y),     (N, N, N, N, N)),
+    "rep_a":     ((Y, Y, Y, Y, Y),     (N, N, N, N, N),     (N, N, N, N, N)),
+    "agent_a":   ((Y, Y, Y, Y, Y),     (Y, Y, Y, N, N),     (Y, Y, Y, N, N)),
+    "analyst":   ((Y, Y, Y, N, N),     (Y, Y, Y, N, N),     (Y, Y, Y, N, N)),
 }  # fmt: skip
 
 
@@ -47,6 +50,11 @@ def _outcome(cast: Cast, role: str, customer: dict[str, object], action: str) ->
         assert response.status_code == 200, response.text
         ids = [c["id"] for c in response.json()["items"]]
         return Y if customer["id"] in ids else N
+    if action == "export":
+        response = client.get("/api/v1/customers/export", params={"q": str(customer["name"])})
+        assert response.status_code == 200, response.text
+        rows = list(csv.DictReader(io.StringIO(response.text.removeprefix("\ufeff"))))
+        return Y if str(customer["id"]) in [r["id"] for r in rows] else N
     seen = client.get(url).status_code == 200
     if action == "update":
         response = client.patch(url, json={"notes": f"changed by {role}"})

@@ -14,17 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from rapport import records
 from rapport.access import Actor
+from rapport.api import export
 from rapport.api.deps import ActorDep, SessionDep
 from rapport.api.errors import COMMON_RESPONSES, CONFLICT, NOT_FOUND
 from rapport.audit import service as audit_service
 from rapport.audit.models import AuditAction, ChangeSource
 from rapport.config import get_settings
+from rapport.db import utcnow
 from rapport.errors import NotFound
 from rapport.users.models import Role
 
@@ -138,6 +141,29 @@ def record_router(prefix: str, tag: str, ops: Operations) -> APIRouter:
         response_model=page_type,
         summary=f"List {entity.replace('_', ' ')} records",
         operation_id=f"list_{entity}",
+    )
+
+    def export_records(
+        request: Request, session: SessionDep, actor: ActorDep, filters: Any, sort: Any = "id"
+    ) -> StreamingResponse:
+        lister = ops.search or records.list_page
+        # The first page is read here, so bad filters answer 422 before streaming starts.
+        lister(session=session, actor=actor, kind=ops.kind, filters=filters, sort=sort, limit=1)
+        lines = export.csv_lines(factory=request.app.state.sessionmaker, actor=actor,
+                                 read=ops.read, lister=lister, kind=ops.kind,
+                                 filters=filters, sort=sort)  # fmt: skip
+        name = f"{prefix.strip('/')}-{utcnow():%Y%m%d-%H%M%S}.csv"
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+        return StreamingResponse(lines, media_type="text/csv; charset=utf-8", headers=headers)
+
+    router.add_api_route(
+        "/export",
+        _typed(export_records, filters=Annotated[ops.filters, Query()], sort=ops.sort),
+        methods=["GET"],
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/csv": {}}, "description": "The list as CSV."}},
+        summary=f"Export {entity.replace('_', ' ')} records as CSV",
+        operation_id=f"export_{entity}",
     )
 
     if ops.kind.soft_delete:
