@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rapport.db import Base, BigId, SoftDeleteMixin, TimestampMixin, str_enum
 
@@ -43,6 +43,10 @@ class Order(TimestampMixin, SoftDeleteMixin, Base):
     total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     ordered_at: Mapped[datetime] = mapped_column(index=True)
     refunded_at: Mapped[datetime | None]
+
+    items: Mapped[list[OrderItem]] = relationship(
+        order_by="OrderItem.id", lazy="selectin", viewonly=True
+    )
 
 
 class OrderItem(Base):

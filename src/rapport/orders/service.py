@@ -8,9 +8,6 @@ The currency of an order is the one given, or else the one its products are pric
 (they must then agree). An item without a unit price takes its product's list price,
 which must be in the order's currency; an item with a unit price is taken to be priced
 in the order's currency.
-
-``Order`` has no ``items`` relationship, so the functions that give an order to the API
-give an ``OrderRead`` with its items loaded here, while the session is open.
 """
 
 from __future__ import annotations
@@ -35,14 +32,7 @@ from rapport.db import utcnow
 from rapport.deals.models import Deal
 from rapport.errors import Conflict, FieldProblem, Invalid
 from rapport.orders.models import Order, OrderItem, OrderStatus
-from rapport.orders.schemas import (
-    OrderCreate,
-    OrderFilters,
-    OrderItemCreate,
-    OrderRead,
-    OrderUpdate,
-)
-from rapport.pagination import Page
+from rapport.orders.schemas import OrderCreate, OrderItemCreate, OrderUpdate
 from rapport.products.models import Product
 from rapport.users.models import User
 
@@ -80,56 +70,6 @@ MOVES: dict[OrderStatus, frozenset[OrderStatus]] = {
 LINE_LIMIT = 10**15  # the largest amount Money allows
 CLOCK_SKEW = timedelta(minutes=1)
 ITEM_FIELDS = ("product_id", "quantity", "unit_price_minor", "discount_minor", "line_total_minor")
-
-
-def _items_of(session: Session, order_ids: Iterable[int]) -> dict[int, list[OrderItem]]:
-    """The items of each order, in the order they were added, in one query."""
-    found: dict[int, list[OrderItem]] = {order_id: [] for order_id in order_ids}
-    if found:
-        stmt = select(OrderItem).where(OrderItem.order_id.in_(list(found))).order_by(OrderItem.id)
-        for item in session.scalars(stmt):
-            found[item.order_id].append(item)
-    return found
-
-
-def _shown(order: Order, items: Sequence[OrderItem]) -> OrderRead:
-    """``order`` as the API shows it, with ``items``."""
-    fields = {name: getattr(order, name) for name in OrderRead.model_fields if name != "items"}
-    return OrderRead.model_validate({**fields, "items": items})
-
-
-def get(*, session: Session, actor: Actor, record_id: int) -> OrderRead:
-    """The live order with its items if ``actor`` may see it; NotFound otherwise."""
-    order = records.get(session=session, actor=actor, kind=RECORD, record_id=record_id)
-    return _shown(order, _items_of(session, [order.id])[order.id])
-
-
-def list_page(
-    *,
-    session: Session,
-    actor: Actor,
-    kind: records.RecordType[Order] = RECORD,
-    filters: OrderFilters | None = None,
-    sort: str = "id",
-    cursor: str | None = None,
-    limit: int = 50,
-    deleted: bool = False,
-) -> Page[OrderRead]:
-    """One page of the orders ``actor`` may see, with their items (one more query)."""
-    page = records.list_page(session=session, actor=actor, kind=kind, filters=filters, sort=sort,
-                             cursor=cursor, limit=limit, deleted=deleted)  # fmt: skip
-    items = _items_of(session, [order.id for order in page.items])
-    return Page([_shown(order, items[order.id]) for order in page.items], page.next_cursor)
-
-
-def restore(*, session: Session, actor: Actor, record_id: int) -> OrderRead:
-    """The order back from the recycle bin, with its items."""
-    order = records.get_for_change(
-        session=session, actor=actor, kind=RECORD, record_id=record_id, deleted=True
-    )
-    days = get_settings().recycle_bin_days
-    records.restore(session=session, actor=actor, kind=RECORD, record=order, keep_days=days)
-    return _shown(order, _items_of(session, [order.id])[order.id])
 
 
 def _priced(
@@ -237,11 +177,11 @@ def _new_number(session: Session, ordered_at: datetime) -> str:
     raise Conflict("no free order number was found; send one")
 
 
-def _add_items(session: Session, order_id: int, lines: list[dict[str, int]]) -> list[OrderItem]:
-    items = [OrderItem(order_id=order_id, **line) for line in lines]
-    session.add_all(items)
+def _add_items(session: Session, order: Order, lines: list[dict[str, int]]) -> None:
+    """Write ``lines`` as items of ``order`` and load them into ``order.items``."""
+    session.add_all(OrderItem(order_id=order.id, **line) for line in lines)
     session.flush()
-    return items
+    session.refresh(order, attribute_names=["items"])
 
 
 def _lines(items: Iterable[OrderItem]) -> list[dict[str, int]]:
@@ -249,7 +189,7 @@ def _lines(items: Iterable[OrderItem]) -> list[dict[str, int]]:
     return [{name: getattr(item, name) for name in ITEM_FIELDS} for item in items]
 
 
-def create(*, session: Session, actor: Actor, data: OrderCreate) -> OrderRead:
+def create(*, session: Session, actor: Actor, data: OrderCreate) -> Order:
     """A new order with its items and totals, owned by ``actor`` unless another owner is given.
 
     Nothing is written unless the customer, the links and every item are valid.
@@ -267,10 +207,10 @@ def create(*, session: Session, actor: Actor, data: OrderCreate) -> OrderRead:
     values["status"] = data.status
     values["number"] = data.number or _new_number(session, data.ordered_at)
     order = records.create(session=session, actor=actor, kind=RECORD, values=values)
-    items = _add_items(session, order.id, lines)
+    _add_items(session, order, lines)
     audit.record(session=session, actor=actor, entity=RECORD.entity, entity_id=order.id,
                  action=AuditAction.CREATE, changes={"items": (None, lines)})  # fmt: skip
-    return _shown(order, items)
+    return order
 
 
 def _set_refund_time(values: dict[str, Any], status: OrderStatus, current: datetime | None) -> None:
@@ -292,7 +232,7 @@ def _check_status(order: Order, status: OrderStatus) -> None:
         raise Conflict(f"a {order.status.value} order cannot become {status.value}")
 
 
-def update(*, session: Session, actor: Actor, record_id: int, data: OrderUpdate) -> OrderRead:
+def update(*, session: Session, actor: Actor, record_id: int, data: OrderUpdate) -> Order:
     """The order with the fields sent in ``data`` changed; sent ``items`` replace all items.
 
     Replacing the items recomputes the total; both changes are audited.
@@ -310,11 +250,10 @@ def update(*, session: Session, actor: Actor, record_id: int, data: OrderUpdate)
     _check_times(values.get("ordered_at", order.ordered_at),
                  values.get("refunded_at", order.refunded_at))  # fmt: skip
     _check_number(session, values.get("number"), record_id)
-    items = _items_of(session, [order.id])[order.id]
     replaced = None
     if data.items is not None:
         lines, _ = _priced(session, data.items, values.get("currency", order.currency))
-        old = _lines(items)
+        old = _lines(order.items)
         if lines != old:
             if not MOVES[order.status]:
                 raise Conflict(f"the items of a {order.status.value} order cannot change")
@@ -322,9 +261,9 @@ def update(*, session: Session, actor: Actor, record_id: int, data: OrderUpdate)
             values["total_minor"] = sum(line["line_total_minor"] for line in lines)
     records.update(session=session, actor=actor, kind=RECORD, record=order, values=values)
     if replaced is not None:
-        for item in items:
+        for item in order.items:
             session.delete(item)
-        items = _add_items(session, order.id, replaced[1])
+        _add_items(session, order, replaced[1])
         audit.record(session=session, actor=actor, entity=RECORD.entity, entity_id=order.id,
                      action=AuditAction.UPDATE, changes={"items": replaced})  # fmt: skip
-    return _shown(order, items)
+    return order
