@@ -21,6 +21,7 @@ from rapport import pagination
 from rapport.access import Action, Actor, Rule, condition
 from rapport.audit import service as audit
 from rapport.audit.models import AuditAction
+from rapport.customfields.filters import condition as condition_of_fields
 from rapport.db import utcnow
 from rapport.errors import Conflict, Forbidden, Invalid, NotFound
 from rapport.users.models import Role
@@ -45,6 +46,7 @@ class RecordType(Generic[M]):
     hidden: frozenset[str] = frozenset()  # audited as changed, without their values
     # Raises when a record may not come back from the bin (say, its email is taken now).
     check_restore: Callable[[Session, Any], None] | None = None
+    custom_fields: str | None = None  # the entity whose custom fields ``cf`` filters on
 
     @property
     def key(self) -> InstrumentedAttribute[Any]:
@@ -118,7 +120,13 @@ def list_page(
     """One page of the records ``actor`` may see, filtered and sorted."""
     order = pagination.Sort.parse(sort, {"id": kind.key, **kind.sorts})
     stmt = select_visible(kind, actor, deleted=deleted)
-    for name, value in (filters.model_dump(exclude_none=True) if filters else {}).items():
+    values = filters.model_dump(exclude_none=True) if filters else {}
+    cf = values.pop("cf", [])
+    if cf and kind.custom_fields:
+        column = kind.model.custom_fields  # type: ignore[attr-defined]
+        stmt = stmt.where(*condition_of_fields(session=session, entity=kind.custom_fields,
+                                                column=column, texts=cf))  # fmt: skip
+    for name, value in values.items():
         if value in ([], ""):
             continue
         stmt = stmt.where(kind.filters[name](value))
@@ -128,31 +136,44 @@ def list_page(
     return pagination.finish(session.scalars(stmt).all(), sort=order, limit=limit)
 
 
-def _masked(kind: RecordType[M], changes: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
+def audit_change(
+    *,
+    session: Session,
+    actor: Actor,
+    kind: RecordType[Any],
+    record_id: int,
+    action: AuditAction,
+    changes: Mapping[str, tuple[Any, Any]] | None = None,
+    note: str | None = None,
+) -> None:
+    """Audit rows for a change to one record, with the kind's hidden fields masked."""
     hide = HIDDEN_VALUE
-    return {
+    masked = {
         name: (hide if old is not None else None, hide) if name in kind.hidden else (old, new)
-        for name, (old, new) in changes.items()
+        for name, (old, new) in (changes or {}).items()
     }
+    audit.record(session=session, actor=actor, entity=kind.entity, entity_id=record_id,
+                 action=action, changes=masked, note=note)  # fmt: skip
+
+
+def may_create(*, actor: Actor, kind: RecordType[Any]) -> None:
+    """Nothing; Forbidden unless ``actor``'s role may create records of ``kind``.
+
+    Check it before the values, so a role that may not create learns that first.
+    """
+    if not actor.writes or (kind.rule.reference and actor.role is not Role.ADMIN):
+        raise Forbidden(f"your role may not create a {kind.entity}")
 
 
 def create(*, session: Session, actor: Actor, kind: RecordType[M], values: Mapping[str, Any]) -> M:
     """A new record from ``values``, audited; the caller has checked the domain rules."""
-    if not actor.writes or (kind.rule.reference and actor.role is not Role.ADMIN):
-        raise Forbidden(f"your role may not create a {kind.entity}")
+    may_create(actor=actor, kind=kind)
     record = kind.model(**values)
     session.add(record)
     session.flush()
     changes = {name: (None, value) for name, value in values.items() if value not in (None, {}, [])}
-    changes = _masked(kind, changes)
-    audit.record(
-        session=session,
-        actor=actor,
-        entity=kind.entity,
-        entity_id=record.id,  # type: ignore[attr-defined]
-        action=AuditAction.CREATE,
-        changes=changes,
-    )
+    audit_change(session=session, actor=actor, kind=kind, record_id=record.id,  # type: ignore[attr-defined]
+                 action=AuditAction.CREATE, changes=changes)  # fmt: skip
     return record
 
 
@@ -168,15 +189,8 @@ def update(
             setattr(record, name, value)
     if changes:
         session.flush()
-        changes = _masked(kind, changes)
-        audit.record(
-            session=session,
-            actor=actor,
-            entity=kind.entity,
-            entity_id=record.id,  # type: ignore[attr-defined]
-            action=AuditAction.UPDATE,
-            changes=changes,
-        )
+        audit_change(session=session, actor=actor, kind=kind, record_id=record.id,  # type: ignore[attr-defined]
+                     action=AuditAction.UPDATE, changes=changes)  # fmt: skip
     return record
 
 
@@ -188,12 +202,8 @@ def delete(*, session: Session, actor: Actor, kind: RecordType[M], record: M) ->
     else:
         session.delete(record)
     session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        entity=kind.entity,
-        entity_id=record_id,
-        action=AuditAction.DELETE,
+    audit_change(
+        session=session, actor=actor, kind=kind, record_id=record_id, action=AuditAction.DELETE
     )
 
 
@@ -209,11 +219,6 @@ def restore(*, session: Session, actor: Actor, kind: RecordType[M], record: M, k
         kind.check_restore(session, record)
     record.deleted_at = None  # type: ignore[attr-defined]
     session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        entity=kind.entity,
-        entity_id=record.id,  # type: ignore[attr-defined]
-        action=AuditAction.RESTORE,
-    )
+    audit_change(session=session, actor=actor, kind=kind, record_id=record.id,  # type: ignore[attr-defined]
+                 action=AuditAction.RESTORE)  # fmt: skip
     return record

@@ -54,6 +54,7 @@ RECORD = records.RecordType(
         "name": Customer.name,
     },
     check_restore=lambda session, customer: _check_email(session, customer.email, customer.id),
+    custom_fields="customer",
 )
 
 
@@ -102,20 +103,13 @@ def list_page(
 ) -> Page[Customer]:
     """One page of the customers ``actor`` may see, searched, filtered and sorted."""
     filters = filters or CustomerFilters()
-    extra = []
-    if filters.q and filters.q.strip():
-        extra.append(search_condition(filters.q))
-    if filters.cf:
-        extra += custom_fields.condition(
-            session=session, entity="customer", column=Customer.custom_fields, texts=filters.cf
-        )
-    plain = filters.model_copy(update={"q": None, "cf": []})
+    text = (filters.q or "").strip()
     return records.list_page(
         session=session,
         actor=actor,
         kind=kind,
-        filters=plain,
-        extra=and_(*extra) if extra else None,
+        filters=filters.model_copy(update={"q": None}),
+        extra=search_condition(text) if text else None,
         sort=sort,
         cursor=cursor,
         limit=limit,

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import math
-import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from rapport import records
 from rapport.access import Actor, Rule
 from rapport.customers.models import Customer
+from rapport.customfields.filters import compare, definitions
 from rapport.customfields.models import CustomFieldDefinition, FieldType
 from rapport.customfields.schemas import CustomFieldCreate, CustomFieldUpdate
 from rapport.deals.models import Deal
@@ -30,17 +30,6 @@ RECORD = RecordType(
     soft_delete=False,
 )
 _COLUMNS: Final[dict[str, Any]] = {"customer": Customer.custom_fields, "deal": Deal.custom_fields}
-_OPERATIONS: Final[dict[str, Callable[[Any, Any], Any]]] = {
-    ":": operator.eq, "!=": operator.ne, ">=": operator.ge,
-    "<=": operator.le, ">": operator.gt, "<": operator.lt,
-}  # fmt: skip
-OPERATORS: Final = (">=", "<=", "!=", ">", "<", ":")  # longest first, for parsing
-
-
-def definitions(*, session: Session, entity: str) -> dict[str, CustomFieldDefinition]:
-    """The custom fields defined on ``entity``, by key."""
-    stmt = select(CustomFieldDefinition).where(CustomFieldDefinition.entity == entity)
-    return {d.key: d for d in session.scalars(stmt.order_by(CustomFieldDefinition.position))}
 
 
 def _check(definition: CustomFieldDefinition, value: Any) -> Any:
@@ -112,68 +101,6 @@ def validate(
     return merged
 
 
-def _parse(text: str) -> tuple[str, str, str]:
-    for op in OPERATORS:
-        key, found, raw = text.partition(op)
-        if found and key:
-            return key.strip(), op, raw.strip()
-    raise ValueError("write key:value, or key>=value (also <=, >, <, !=)")
-
-
-def condition(
-    *, session: Session, entity: str, column: InstrumentedAttribute[Any], texts: list[str]
-) -> list[ColumnElement[bool]]:
-    """WHERE conditions for ``cf`` query parameters like ``region:华东`` or ``score>=5``."""
-    defined = definitions(session=session, entity=entity)
-    out: list[ColumnElement[bool]] = []
-    for index, text in enumerate(texts):
-        path = ("query", "cf", index)
-        try:
-            key, op, raw = _parse(text)
-        except ValueError as error:
-            raise Invalid.field(path, str(error)) from None
-        if key not in defined:
-            raise Invalid.field(path, f"no custom field {key!r} on {entity}s")
-        out.append(_compare(defined[key], column, op, raw, path))
-    return out
-
-
-def _compare(
-    definition: CustomFieldDefinition,
-    column: InstrumentedAttribute[Any],
-    op: str,
-    raw: str,
-    path: tuple[str | int, ...],
-) -> ColumnElement[bool]:
-    element = column[definition.key]
-    kind = definition.field_type
-    value: Any
-    try:
-        if kind is FieldType.NUMBER:
-            target: Any = element.as_float()
-            value = float(raw)
-        elif kind is FieldType.BOOLEAN:
-            target = element.as_boolean()
-            value = {"true": True, "false": False}[raw.lower()]
-        elif kind is FieldType.MULTI_CHOICE:
-            if op not in (":", "!="):
-                raise ValueError("a multi-choice field takes : or !=")
-            # The list comes back as its JSON text on both engines: look for the quoted choice.
-            has: ColumnElement[bool] = element.as_string().contains(f'"{raw}"', autoescape=True)
-            return has if op == ":" else ~has
-        else:
-            target = element.as_string()
-            value = date.fromisoformat(raw).isoformat() if kind is FieldType.DATE else raw
-    except (ValueError, KeyError) as error:
-        raise Invalid.field(
-            path, f"{raw!r} does not fit field {definition.key!r}: {error}"
-        ) from None
-    if kind is FieldType.BOOLEAN and op not in (":", "!="):
-        raise Invalid.field(path, "a true/false field takes : or !=")
-    compared: ColumnElement[bool] = _OPERATIONS[op](target, value)
-    return compared
-
-
 def create(*, session: Session, actor: Actor, data: CustomFieldCreate) -> CustomFieldDefinition:
     """A new field definition; its key is unique among the entity's fields."""
     if data.key in definitions(session=session, entity=data.entity):
@@ -210,7 +137,7 @@ def update(
 
 
 def _uses(session: Session, definition: CustomFieldDefinition, column: Any, choice: str) -> bool:
-    cond = _compare(definition, column, ":", choice, ("body", "choices"))
+    cond = compare(definition, column, ":", choice, ("body", "choices"))
     model = column.class_
     stmt = select(model.id).where(cond, model.deleted_at.is_(None)).limit(1)
     return session.scalars(stmt).first() is not None

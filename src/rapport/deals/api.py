@@ -76,7 +76,6 @@ deals_router = record_router(
         sort=DealSort,
         create=service.create,
         update=service.update,
-        search=service.list_page,
     ),
 )
 extra_router = APIRouter(responses=COMMON_RESPONSES)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, delete
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from rapport import records
@@ -20,9 +20,8 @@ from rapport.customfields import service as custom_fields
 from rapport.db import utcnow
 from rapport.deals import pipelines
 from rapport.deals.models import Deal, DealItem, DealStageChange, DealStatus, StageOutcome
-from rapport.deals.schemas import DealCreate, DealFilters, DealItemIn, DealMove, DealUpdate
+from rapport.deals.schemas import DealCreate, DealItemIn, DealMove, DealUpdate
 from rapport.errors import FieldProblem, Invalid
-from rapport.pagination import Page
 from rapport.products.models import Product
 from rapport.users.models import User
 
@@ -50,39 +49,13 @@ RECORD = records.RecordType(
         "amount_minor": Deal.amount_minor,
         "name": Deal.name,
     },
+    custom_fields="deal",
 )
 STATUS_OF = {
     StageOutcome.OPEN: DealStatus.OPEN,
     StageOutcome.WON: DealStatus.WON,
     StageOutcome.LOST: DealStatus.LOST,
 }
-
-
-def list_page(
-    *,
-    session: Session,
-    actor: Actor,
-    kind: records.RecordType[Deal] = RECORD,
-    filters: DealFilters | None = None,
-    sort: str = "id",
-    cursor: str | None = None,
-    limit: int = 50,
-) -> Page[Deal]:
-    """One page of the deals ``actor`` may see, filtered and sorted."""
-    filters = filters or DealFilters()
-    extra = custom_fields.condition(
-        session=session, entity="deal", column=Deal.custom_fields, texts=filters.cf
-    )
-    return records.list_page(
-        session=session,
-        actor=actor,
-        kind=kind,
-        filters=filters.model_copy(update={"cf": []}),
-        extra=and_(*extra) if extra else None,
-        sort=sort,
-        cursor=cursor,
-        limit=limit,
-    )
 
 
 def _items(session: Session, items: list[DealItemIn]) -> tuple[list[dict[str, Any]], int]:

@@ -5,27 +5,11 @@ Events are a behaviour log: there is no route to change one.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Query
-
+from rapport.api.bulk import BULK_LIMIT, Atomic, BulkRequest, BulkResult
 from rapport.api.crud import Operations, record_router
 from rapport.api.deps import ActorDep, SessionDep
 from rapport.events import service
-from rapport.events.schemas import (
-    BULK_LIMIT,
-    BulkRequest,
-    BulkResult,
-    EventCreate,
-    EventFilters,
-    EventRead,
-    EventSort,
-)
-
-Atomic = Annotated[
-    bool,
-    Query(description="All or nothing: any invalid item answers 422 and nothing is saved."),
-]
+from rapport.events.schemas import EventCreate, EventFilters, EventRead, EventSort
 
 router = record_router(
     "/events",

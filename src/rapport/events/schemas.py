@@ -1,7 +1,6 @@
-"""The shapes of behaviour events in the API, and of bulk creation (events, interactions).
+"""The shapes of behaviour events in the API: what is sent to record one, what comes back.
 
-A bulk body's items are plain JSON objects here: each is validated on its own by the
-service, so one bad item is reported with its index instead of refusing the batch.
+Bulk recording takes the shapes of ``rapport.api.bulk``, each item an ``EventCreate``.
 """
 
 from __future__ import annotations
@@ -13,10 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from rapport.api.errors import FieldError
 from rapport.schemas import Moment
 
-BULK_LIMIT = 1000
 PROPERTIES_LIMIT = 16 * 1024  # bytes of the properties as compact UTF-8 JSON
 _EVENT_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -105,35 +102,3 @@ class EventFilters(BaseModel):
     session_id: str | None = None
     occurred_from: Moment | None = Field(default=None, description="Happened at or after.")
     occurred_to: Moment | None = Field(default=None, description="Happened before.")
-
-
-class BulkRequest(BaseModel):
-    """Many records to create at once, each as the single create route takes it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    items: list[dict[str, Any]] = Field(
-        max_length=BULK_LIMIT, description=f"Up to {BULK_LIMIT} records."
-    )
-
-
-class BulkCreated(BaseModel):
-    """An item that was created, and the id it got."""
-
-    index: int
-    id: int
-
-
-class BulkFailed(BaseModel):
-    """An item that was not created, and why (paths like ``body.items.3.occurred_at``)."""
-
-    index: int
-    errors: list[FieldError]
-
-
-class BulkResult(BaseModel):
-    """What became of each item of a bulk request, in the order sent."""
-
-    created: int
-    failed: int
-    results: list[BulkCreated | BulkFailed]

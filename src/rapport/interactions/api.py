@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from rapport.api.bulk import BULK_LIMIT, Atomic, BulkRequest, BulkResult
 from rapport.api.crud import Operations, record_router
 from rapport.api.deps import ActorDep, SessionDep
-from rapport.events.api import Atomic
-from rapport.events.schemas import BULK_LIMIT, BulkRequest, BulkResult
 from rapport.interactions import service
 from rapport.interactions.schemas import (
     InteractionCreate,

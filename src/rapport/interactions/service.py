@@ -14,14 +14,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rapport import records
+from rapport import bulk_records, records
 from rapport.access import Actor, Parent, Rule, may_assign
+from rapport.api import bulk
 from rapport.customers import service as customer_service
 from rapport.customers.models import Customer
 from rapport.deals.models import Deal
 from rapport.errors import FieldProblem, Invalid
-from rapport.events import service as batches  # the shared bulk helpers
-from rapport.events.schemas import BulkResult
 from rapport.interactions.models import Interaction
 from rapport.interactions.schemas import InteractionCreate, InteractionUpdate
 from rapport.tickets.models import Ticket
@@ -73,11 +72,11 @@ def _lookup(session: Session, actor: Actor, rows: Iterable[Mapping[str, Any]]) -
     user_ids = {i for i in ids("user_id") if i is not None}
     users = session.scalars(select(User).where(User.id.in_(user_ids))).all() if user_ids else ()
     return _Known(
-        customers=batches.visible_ids(
+        customers=bulk_records.visible_ids(
             session=session, actor=actor, kind=customer_service.RECORD, ids=ids("customer_id")
         ),
-        deals=batches.customers_of(session=session, model=Deal, ids=ids("deal_id")),
-        tickets=batches.customers_of(session=session, model=Ticket, ids=ids("ticket_id")),
+        deals=bulk_records.customers_of(session=session, model=Deal, ids=ids("deal_id")),
+        tickets=bulk_records.customers_of(session=session, model=Ticket, ids=ids("ticket_id")),
         users={user.id: user for user in users},
     )
 
@@ -126,22 +125,21 @@ def create(*, session: Session, actor: Actor, data: InteractionCreate) -> Intera
 
 def bulk_create(
     *, session: Session, actor: Actor, items: Sequence[Mapping[str, Any]], atomic: bool
-) -> BulkResult:
+) -> bulk.BulkResult:
     """What became of each item: the valid ones saved (all or none when ``atomic``)."""
-    batches.may_create(actor, RECORD)
-    parsed, problems = batches.parse_items(InteractionCreate, items)
+    records.may_create(actor=actor, kind=RECORD)
+    parsed, problems = bulk.parse_items(InteractionCreate, items)
     rows = {index: _values(actor, data) for index, data in parsed.items()}
     known = _lookup(session, actor, rows.values())
     problems.update(
-        batches.check_items(
+        bulk.check_items(
             rows,
             lambda values: _check(actor, values, known, values.keys()),
             forbidden_field="user_id",
         )
     )
-    made = {index: Interaction(**values) for index, values in rows.items() if index not in problems}
-    return batches.save_all(
-        session=session, actor=actor, kind=RECORD, made=made, problems=problems, atomic=atomic
+    return bulk.save_valid(
+        session=session, actor=actor, kind=RECORD, rows=rows, problems=problems, atomic=atomic
     )
 
 
