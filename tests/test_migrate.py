@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
@@ -75,5 +76,20 @@ def test_upgrading_keeps_the_data_of_every_earlier_revision(empty_database_url: 
         with engine.connect() as connection:
             owner = connection.execute(text("SELECT owner_id FROM customers WHERE id = 1"))
             assert owner.scalar_one() == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_failed_migration_leaves_no_schema_change_behind(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+
+    def half_done(config: Config) -> None:
+        config.attributes["connection"].exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
+        raise RuntimeError("the migration failed here")
+
+    try:
+        with pytest.raises(RuntimeError, match="failed here"):
+            migrate._run(engine, half_done)
+        assert "half_done" not in inspect(engine).get_table_names()
     finally:
         engine.dispose()

@@ -27,7 +27,10 @@ def _customer(session: Session, name: str, deleted_days_ago: int | None) -> Cust
 def test_purge_removes_old_deletions_and_keeps_what_is_still_needed(session: Session) -> None:
     now = utcnow()
     old = _customer(session, "old, nothing needs it", 40)
-    session.add(Interaction(customer_id=old.id, kind=InteractionKind.CALL, occurred_at=now))
+    session.add(Interaction(customer_id=old.id, kind=InteractionKind.CALL, occurred_at=now,
+                            deleted_at=now - timedelta(days=40)))  # fmt: skip
+    busy = _customer(session, "old, but a live call of it is kept", 40)
+    session.add(Interaction(customer_id=busy.id, kind=InteractionKind.CALL, occurred_at=now))
     needed = _customer(session, "old, but its order is kept", 40)
     session.add(Order(number=f"T-{needed.id}", customer_id=needed.id, ordered_at=now))
     recent = _customer(session, "deleted last week", 5)
@@ -37,10 +40,13 @@ def test_purge_removes_old_deletions_and_keeps_what_is_still_needed(session: Ses
     report = recycle.purge(session=session, before=now - timedelta(days=30))
 
     by_entity = {r.entity: r for r in report}
-    assert (by_entity["customer"].purged, by_entity["customer"].kept) == (1, 1)
+    assert (by_entity["customer"].purged, by_entity["customer"].kept) == (1, 2)
+    assert (by_entity["interaction"].purged, by_entity["interaction"].kept) == (1, 0)
     remaining = set(session.scalars(select(Customer.id)))
     assert old.id not in remaining
-    assert {needed.id, recent.id, live.id} <= remaining
+    assert {busy.id, needed.id, recent.id, live.id} <= remaining
+    live_call = select(Interaction).where(Interaction.customer_id == busy.id)
+    assert len(session.scalars(live_call).all()) == 1
     assert session.scalars(select(Interaction).where(Interaction.customer_id == old.id)).all() == []
     note = session.scalars(
         select(AuditEntry.new_value).where(

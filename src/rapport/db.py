@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -80,6 +81,10 @@ class SoftDeleteMixin:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling leaves DDL outside transactions and delays
+    # BEGIN; turn it off and let SQLAlchemy say BEGIN (see _sqlite_begin), so a failed
+    # migration or request rolls back whole, schema changes included.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -88,11 +93,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout."""
-    engine = create_engine(url, echo=echo, future=True, pool_pre_ping=not url.startswith("sqlite"))
+    engine = create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=not url.startswith("sqlite"),
+        # Chinese text stays readable in JSON columns, and searchable as written.
+        json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
+    )
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 

@@ -40,9 +40,9 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
-        if sqlite:  # must happen outside a transaction to take effect
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
+        raw = connection.connection.dbapi_connection
+        if sqlite and raw is not None:  # outside any transaction, or it does nothing
+            raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with connection.begin():
                 config.attributes["connection"] = connection
@@ -52,9 +52,8 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
                     if broken:
                         raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
         finally:
-            if sqlite:
-                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-                connection.commit()
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -13,8 +13,8 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from datetime import UTC, date, datetime
+from typing import Any, Final, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
@@ -58,15 +58,28 @@ def _encode(value: Any) -> Any:
     return value
 
 
+_LARGEST: Final = 2**63 - 1
+
+
 def _decode(raw: Any, like: InstrumentedAttribute[Any]) -> Any:
+    """The sort value in a cursor, as the column's type; ValueError if it is not one."""
     column_type = like.type
     python_type = column_type.impl.python_type if isinstance(column_type, UTCDateTime) else None
     python_type = python_type or column_type.python_type
     if python_type is datetime:
-        return datetime.fromisoformat(raw)
+        moment = datetime.fromisoformat(raw)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     if python_type is date:
         return date.fromisoformat(raw)
-    return raw
+    if python_type is int:
+        if isinstance(raw, bool) or not isinstance(raw, int) or abs(raw) > _LARGEST:
+            raise ValueError(raw)
+        return raw
+    if python_type is str or issubclass(python_type, str):
+        if not isinstance(raw, str):
+            raise ValueError(raw)
+        return raw
+    raise ValueError(raw)
 
 
 def make_cursor(value: Any, record_id: int) -> str:
@@ -80,7 +93,7 @@ def read_cursor(cursor: str, sort: Sort) -> tuple[Any, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value, record_id = json.loads(base64.urlsafe_b64decode(padded))
-        if not isinstance(record_id, int):
+        if isinstance(record_id, bool) or not isinstance(record_id, int) or record_id > _LARGEST:
             raise ValueError(record_id)
         return _decode(value, sort.column), record_id
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):

@@ -18,13 +18,13 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session
 
 from rapport import pagination
-from rapport.access import Action, Actor, Rule, condition
+from rapport.access import Action, Actor, Rule, condition, may_assign
 from rapport.audit import service as audit
 from rapport.audit.models import AuditAction
 from rapport.customfields.filters import condition as condition_of_fields
 from rapport.db import utcnow
 from rapport.errors import Conflict, Forbidden, Invalid, NotFound
-from rapport.users.models import Role
+from rapport.users.models import Role, User
 
 M = TypeVar("M", bound=DeclarativeBase)
 
@@ -67,6 +67,13 @@ def select_visible(
     if kind.soft_delete:
         gone = kind.deleted_at.is_not(None) if deleted else kind.deleted_at.is_(None)
         stmt = stmt.where(gone)
+    parent = kind.rule.parent
+    if parent is not None and hasattr(parent.key.class_, "deleted_at"):
+        # What hangs off a customer in the recycle bin is out of sight with it.
+        binned = select(parent.key).where(
+            parent.key == parent.link, parent.key.class_.deleted_at.is_not(None)
+        )
+        stmt = stmt.where(~binned.exists())
     return stmt
 
 
@@ -89,6 +96,24 @@ def check_reference(
     stmt = select_visible(kind, actor).where(kind.key == record_id)
     if session.scalars(stmt).one_or_none() is None:
         raise Invalid.field(("body", field), f"no {kind.entity} {record_id}")
+
+
+def check_owner(*, session: Session, actor: Actor, values: Mapping[str, Any], field: str) -> None:
+    """Nothing if ``values`` leaves ``field`` out or names an owner ``actor`` may assign.
+
+    Invalid (naming the field) for an unknown or inactive user; Forbidden when the actor
+    may not give records to that user, or leave them unowned (null).
+    """
+    if field not in values:
+        return
+    owner_id = values[field]
+    if owner_id is None:
+        may_assign(actor, None, None)
+        return
+    owner = session.get(User, owner_id)
+    if owner is None or not owner.is_active:
+        raise Invalid.field(("body", field), f"no active user {owner_id}")
+    may_assign(actor, owner.id, owner.team_id)
 
 
 def get_for_change(

@@ -1,8 +1,9 @@
 """The recycle bin's end: records deleted longer ago than the setting allows go for good.
 
-Records are purged children first. A record that other live records still need (a
-customer whose orders were kept, a product that orders name) cannot go without them: it
-stays in the bin and is counted as kept, so nothing is lost by surprise.
+Records are purged children first. A record that other records still need — live ones,
+or ones deleted too recently to go (a customer with an open ticket or kept orders, a
+product that orders name) — stays in the bin and is counted as kept, so nothing that is
+still wanted goes with it by surprise.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from rapport.audit.models import AuditAction, ChangeSource
 from rapport.automation.models import AutomationRule
 from rapport.campaigns.models import Campaign
 from rapport.customers.models import Customer
+from rapport.db import Base
 from rapport.deals.models import Deal, Pipeline
 from rapport.interactions.models import Interaction
 from rapport.orders.models import Order
@@ -68,15 +70,30 @@ def _delete(session: Session, model: Any, ids: list[int]) -> bool:
     return True
 
 
+def _needed(model: Any, before: datetime) -> list[Any]:
+    """Conditions that keep a row of ``model`` that other bin-aware rows still point at."""
+    conditions = []
+    for table in Base.metadata.tables.values():
+        if "deleted_at" not in table.c:
+            continue
+        for key in table.foreign_keys:
+            if key.column.table is model.__table__ and key.parent.table is table:
+                still_wanted = or_(table.c.deleted_at.is_(None), table.c.deleted_at >= before)
+                users = select(key.parent).where(key.parent.is_not(None), still_wanted)
+                conditions.append(model.id.not_in(users))
+    return conditions
+
+
 def purge(*, session: Session, before: datetime, dry_run: bool = False) -> list[Purged]:
     """Remove every record deleted before ``before``; what went and what stayed, per type."""
     actor = Actor.system(ChangeSource.SYSTEM)
     report = []
     for entity, model in ORDER:
         expired = select(model.id).where(model.deleted_at.is_not(None), model.deleted_at < before)
-        ids = list(session.scalars(expired.order_by(model.id)))
+        candidates = session.scalar(select(func.count()).select_from(expired.subquery())) or 0
+        ids = list(session.scalars(expired.where(*_needed(model, before)).order_by(model.id)))
         if dry_run:
-            report.append(Purged(entity, len(ids), 0))
+            report.append(Purged(entity, len(ids), candidates - len(ids)))
             continue
         gone: list[int] = []
         for start in range(0, len(ids), _CHUNK):
@@ -89,5 +106,5 @@ def purge(*, session: Session, before: datetime, dry_run: bool = False) -> list[
             audit.record(session=session, actor=actor, entity=entity, entity_id=record_id,
                          action=AuditAction.DELETE, note="purged from the recycle bin")  # fmt: skip
         session.flush()
-        report.append(Purged(entity, len(gone), len(ids) - len(gone)))
+        report.append(Purged(entity, len(gone), candidates - len(gone)))
     return report

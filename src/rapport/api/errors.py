@@ -13,6 +13,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from rapport.errors import ServiceError, TooManyRequests
@@ -112,8 +113,15 @@ async def _http(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, str(exc.detail), headers=headers)
 
 
+async def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+    # A number beyond what the database stores (an id over 2^63, say) gets here.
+    return error_response(422, "a value is out of range or not allowed by the database")
+
+
 def install(app: FastAPI) -> None:
     """Make ``app`` answer every error in the one shape."""
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(ServiceError, _service)
     app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(DataError, _out_of_range)
+    app.add_exception_handler(OverflowError, _out_of_range)

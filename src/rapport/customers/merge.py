@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, cast
+from typing import Any, Final
 
-from sqlalchemy import CursorResult, delete, insert, literal, select, update
+from sqlalchemy import delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from rapport import records
@@ -38,14 +38,48 @@ MOVED: Final[dict[str, Any]] = {
     "referred customers": Customer.referred_by_id,
     "company contacts": Customer.company_id,
 }
+# The names the audit log gives the moved records.
+AUDIT_NAMES: Final[dict[Any, str]] = {
+    Order: "order",
+    Deal: "deal",
+    Interaction: "interaction",
+    Ticket: "ticket",
+    SurveyResponse: "survey_response",
+    Event: "event",
+    Task: "task",
+    Consent: "consent",
+    Customer: "customer",
+}
 # Filled on the survivor from the duplicate where the survivor has nothing.
 FILLED: Final = (
-    "name_latin", "email", "phone", "wechat_id", "gender", "birthday", "birthday_lunar",
-    "language", "country", "province", "city", "district", "street", "postcode",
-    "company_id", "job_title", "industry", "employee_count", "annual_revenue_minor",
-    "website", "tax_id", "channel", "campaign_id", "owner_id", "referred_by_id", "notes",
+    "name_latin",
+    "email",
+    "phone",
+    "wechat_id",
+    "gender",
+    "birthday",
+    "birthday_lunar",
+    "language",
+    "country",
+    "province",
+    "city",
+    "district",
+    "street",
+    "postcode",
+    "company_id",
+    "job_title",
+    "industry",
+    "employee_count",
+    "annual_revenue_minor",
+    "website",
+    "tax_id",
+    "channel",
+    "campaign_id",
+    "owner_id",
+    "referred_by_id",
+    "notes",
     "external_id",
-)  # fmt: skip
+)
 
 
 def merge(*, session: Session, actor: Actor, survivor_id: int, duplicate_id: int) -> Customer:
@@ -62,19 +96,42 @@ def merge(*, session: Session, actor: Actor, survivor_id: int, duplicate_id: int
     duplicate = records.get_for_change(
         session=session, actor=actor, kind=RECORD, record_id=duplicate_id
     )
+    if survivor.kind is not duplicate.kind:
+        raise Conflict(
+            f"customer {survivor_id} is a {survivor.kind}, {duplicate_id} a "
+            f"{duplicate.kind}: merge people into people, companies into companies"
+        )
     moved = {}
     for label, column in MOVED.items():
         table = column.class_
-        stmt = update(table).where(column == duplicate_id).values({column.key: survivor_id})
+        where = [column == duplicate_id]
         if table is Customer:  # the survivor must not end up pointing at itself
-            stmt = stmt.where(Customer.id != survivor_id)
-        result = session.execute(stmt, execution_options={"synchronize_session": False})
-        count = cast(CursorResult[Any], result).rowcount
-        if count:
-            moved[label] = count
+            where.append(Customer.id != survivor_id)
+        ids = list(session.scalars(select(table.id).where(*where)))
+        if not ids:
+            continue
+        session.execute(
+            update(table).where(table.id.in_(ids)).values({column.key: survivor_id}),
+            execution_options={"synchronize_session": False},
+        )
+        for record_id in ids:  # each moved record's own history says where it went
+            audit.record(
+                session=session,
+                actor=actor,
+                entity=AUDIT_NAMES[table],
+                entity_id=record_id,
+                action=AuditAction.MERGE,
+                changes={column.key: (duplicate_id, survivor_id)},
+            )
+        moved[label] = len(ids)
+    for field in ("company_id", "referred_by_id"):  # no link from the survivor to the duplicate
+        if getattr(survivor, field) == duplicate_id:
+            records.update(
+                session=session, actor=actor, kind=RECORD, record=survivor, values={field: None}
+            )
     _merge_tags(session, survivor_id, duplicate_id)
+    _merge_memberships(session, survivor_id, duplicate_id)
     session.execute(delete(CustomerScore).where(CustomerScore.customer_id == duplicate_id))
-    session.execute(delete(SegmentMembership).where(SegmentMembership.customer_id == duplicate_id))
     filled = {
         name: getattr(duplicate, name)
         for name in FILLED
@@ -92,13 +149,37 @@ def merge(*, session: Session, actor: Actor, survivor_id: int, duplicate_id: int
         filled["email"] = email  # only now, when the duplicate no longer holds it
     records.update(session=session, actor=actor, kind=RECORD, record=survivor, values=filled)
     summary = ", ".join(f"{n} {label}" for label, n in moved.items()) or "no related records"
-    audit.record(session=session, actor=actor, entity="customer", entity_id=survivor_id,
-                 action=AuditAction.MERGE,
-                 note=f"merged customer {duplicate_id} into this one; moved {summary}")  # fmt: skip
-    audit.record(session=session, actor=actor, entity="customer", entity_id=duplicate_id,
-                 action=AuditAction.MERGE, note=f"merged into customer {survivor_id}")  # fmt: skip
+    audit.record(
+        session=session,
+        actor=actor,
+        entity="customer",
+        entity_id=survivor_id,
+        action=AuditAction.MERGE,
+        note=f"merged customer {duplicate_id} into this one; moved {summary}",
+    )
+    audit.record(
+        session=session,
+        actor=actor,
+        entity="customer",
+        entity_id=duplicate_id,
+        action=AuditAction.MERGE,
+        note=f"merged into customer {survivor_id}",
+    )
     session.expire(survivor)
     return survivor
+
+
+def _merge_memberships(session: Session, survivor_id: int, duplicate_id: int) -> None:
+    """Segment memberships move to the survivor, unless it is already in that segment."""
+    members = SegmentMembership
+    has = select(members.segment_id).where(members.customer_id == survivor_id)
+    session.execute(
+        update(members)
+        .where(members.customer_id == duplicate_id, members.segment_id.not_in(has))
+        .values(customer_id=survivor_id),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(delete(members).where(members.customer_id == duplicate_id))
 
 
 def _merge_tags(session: Session, survivor_id: int, duplicate_id: int) -> None:

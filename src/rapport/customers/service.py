@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from phonenumbers import country_code_for_region
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select, union
 from sqlalchemy.orm import Session
 
 from rapport import records
-from rapport.access import Actor, Rule, may_assign
+from rapport.access import Action, Actor, Rule, condition
 from rapport.campaigns.models import Campaign
 from rapport.config import get_settings
 from rapport.customers import names
@@ -24,7 +24,6 @@ from rapport.customfields import service as custom_fields
 from rapport.db import utcnow
 from rapport.errors import Conflict, FieldProblem, Invalid
 from rapport.pagination import Page
-from rapport.users.models import User
 
 RULE = Rule(owner=Customer.owner_id, agents_read_all=True)
 RECORD = records.RecordType(
@@ -53,7 +52,9 @@ RECORD = records.RecordType(
         "updated_at": Customer.updated_at,
         "name": Customer.name,
     },
-    check_restore=lambda session, customer: _check_email(session, customer.email, customer.id),
+    check_restore=lambda session, customer: _check_email(
+        session, None, customer.email, customer.id
+    ),
     custom_fields="customer",
 )
 
@@ -73,22 +74,33 @@ def _phone_prefixes(text: str) -> list[str]:
     return ["+" + digits, f"+{code}{digits.lstrip('0')}"]
 
 
-def search_condition(text: str) -> ColumnElement[bool]:
-    """Customers whose name, pinyin, email, phone, WeChat id or company starts with ``text``."""
+def search_condition(actor: Actor, text: str) -> ColumnElement[bool]:
+    """Customers whose name, pinyin, email, phone, WeChat id or company starts with ``text``.
+
+    Each way of matching is its own indexed lookup, and their ids are united, so a search
+    costs a few index probes however many customers there are (an OR of the conditions
+    would make the database read the whole table). Companies the actor may not see do
+    not count, so a search cannot reveal their names.
+    """
     folded = text.strip().lower()
-    by_name = or_(
+    by_name = [
         _prefix(func.lower(Customer.name), folded),
         _prefix(func.lower(Customer.name_latin), folded),
-    )
-    companies = select(Customer.id).where(Customer.kind == CustomerKind.COMPANY, by_name)
-    parts = [
-        by_name,
+    ]
+    ways = [
+        *by_name,
         _prefix(Customer.email, folded),
         _prefix(Customer.wechat_id, text.strip()),
-        Customer.company_id.in_(companies.scalar_subquery()),
+        *(_prefix(Customer.phone, p) for p in _phone_prefixes(text)),
     ]
-    parts.extend(_prefix(Customer.phone, p) for p in _phone_prefixes(text))
-    return or_(*parts)
+    branches = [select(Customer.id).where(way) for way in ways]
+    for way in by_name:
+        companies = select(Customer.id).where(
+            way, Customer.kind == CustomerKind.COMPANY, Customer.deleted_at.is_(None),
+            condition(actor, RULE, Action.READ),
+        )  # fmt: skip
+        branches.append(select(Customer.id).where(Customer.company_id.in_(companies)))
+    return Customer.id.in_(union(*branches))
 
 
 def list_page(
@@ -109,7 +121,7 @@ def list_page(
         actor=actor,
         kind=kind,
         filters=filters.model_copy(update={"q": None}),
-        extra=search_condition(text) if text else None,
+        extra=search_condition(actor, text) if text else None,
         sort=sort,
         cursor=cursor,
         limit=limit,
@@ -135,32 +147,44 @@ def _check_references(
         target_id = values.get(field)
         if target_id is None:
             continue
-        target = session.get(Customer, target_id)
-        if target is None or target.deleted_at is not None:
-            bad(field, f"no customer {target_id}")
-        elif target_id == record_id:
+        if target_id == record_id:
             bad(field, "a customer cannot point at itself")
-        elif field == "company_id" and target.kind is not CustomerKind.COMPANY:
+            continue
+        try:  # only customers the actor may see, so the answer reveals no others
+            records.check_reference(session=session, actor=actor, kind=RECORD,
+                                    record_id=target_id, field=field)  # fmt: skip
+        except Invalid as error:
+            problems.extend(error.problems)
+            continue
+        target = session.get_one(Customer, target_id)
+        if field == "company_id" and target.kind is not CustomerKind.COMPANY:
             bad(field, f"customer {target_id} is not a company")
     campaign_id = values.get("campaign_id")
     if campaign_id is not None and session.get(Campaign, campaign_id) is None:
         bad("campaign_id", f"no campaign {campaign_id}")
-    if "owner_id" in values and values["owner_id"] is not None:
-        owner = session.get(User, values["owner_id"])
-        if owner is None or not owner.is_active:
-            bad("owner_id", f"no active user {values['owner_id']}")
-        else:
-            may_assign(actor, owner.id, owner.team_id)
     if problems:
         raise Invalid(problems)
+    records.check_owner(session=session, actor=actor, values=values, field="owner_id")
 
 
-def _check_email(session: Session, email: str | None, record_id: int | None) -> None:
+def _check_email(
+    session: Session, actor: Actor | None, email: str | None, record_id: int | None
+) -> None:
+    """Conflict when another live customer has ``email`` (named only if the actor sees it)."""
     if email is None:
         return
     other = get_by_email(session=session, email=email)
-    if other is not None and other.id != record_id:
+    if other is None or other.id == record_id:
+        return
+    visible = (
+        actor is None
+        or session.scalars(
+            records.select_visible(RECORD, actor).where(Customer.id == other.id)
+        ).first()
+    )
+    if visible:
         raise Conflict(f"customer {other.id} already has the email {email}")
+    raise Conflict(f"{email} is already the email of a customer you cannot see")
 
 
 def create(*, session: Session, actor: Actor, data: CustomerCreate) -> Customer:
@@ -168,7 +192,7 @@ def create(*, session: Session, actor: Actor, data: CustomerCreate) -> Customer:
     values = data.model_dump(exclude_unset=True)
     values.setdefault("owner_id", actor.user_id)
     _check_references(session, actor, values, None)
-    _check_email(session, values.get("email"), None)
+    _check_email(session, actor, values.get("email"), None)
     values["custom_fields"] = custom_fields.validate(
         session=session, entity="customer", values=values.get("custom_fields") or {}
     )
@@ -190,7 +214,7 @@ def update(*, session: Session, actor: Actor, record_id: int, data: CustomerUpda
         if required in values and values[required] is None:
             raise Invalid.field(("body", required), "cannot be cleared")
     _check_references(session, actor, values, record_id)
-    _check_email(session, values.get("email"), record_id)
+    _check_email(session, actor, values.get("email"), record_id)
     if "custom_fields" in values:
         values["custom_fields"] = custom_fields.validate(
             session=session,

@@ -5,6 +5,7 @@ Used by every list whose records carry custom fields (``cf`` query parameters).
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from datetime import date
@@ -69,6 +70,8 @@ def compare(
         if kind is FieldType.NUMBER:
             target: Any = element.as_float()
             value = float(raw)
+            if not math.isfinite(value):
+                raise ValueError("not a finite number")
         elif kind is FieldType.BOOLEAN:
             target = element.as_boolean()
             value = {"true": True, "false": False}[raw.lower()]

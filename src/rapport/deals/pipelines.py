@@ -122,6 +122,12 @@ def update_stage(*, session: Session, actor: Actor, record_id: int, data: StageU
     for required in ("name", "probability", "outcome"):
         if required in values and values[required] is None:
             raise Invalid.field(("body", required), "cannot be cleared")
+    if values.get("outcome", stage.outcome) is not stage.outcome:
+        in_use = select(func.count()).select_from(Deal).where(Deal.stage_id == record_id)
+        if session.scalar(in_use):
+            raise Conflict(
+                f"deals are in stage {record_id}; move them before making it {values['outcome']}"
+            )
     return records.update(session=session, actor=actor, kind=STAGE, record=stage, values=values)
 
 

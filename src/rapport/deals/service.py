@@ -12,7 +12,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from rapport import records
-from rapport.access import Actor, Rule, may_assign
+from rapport.access import Actor, Rule
 from rapport.campaigns.models import Campaign
 from rapport.config import get_settings
 from rapport.customers.service import RECORD as CUSTOMER
@@ -23,7 +23,6 @@ from rapport.deals.models import Deal, DealItem, DealStageChange, DealStatus, St
 from rapport.deals.schemas import DealCreate, DealItemIn, DealMove, DealUpdate
 from rapport.errors import FieldProblem, Invalid
 from rapport.products.models import Product
-from rapport.users.models import User
 
 RULE = Rule(owner=Deal.owner_id)
 RECORD = records.RecordType(
@@ -83,11 +82,7 @@ def _check(session: Session, actor: Actor, values: dict[str, Any]) -> None:
     campaign_id = values.get("campaign_id")
     if campaign_id is not None and session.get(Campaign, campaign_id) is None:
         raise Invalid.field(("body", "campaign_id"), f"no campaign {campaign_id}")
-    if values.get("owner_id") is not None:
-        owner = session.get(User, values["owner_id"])
-        if owner is None or not owner.is_active:
-            raise Invalid.field(("body", "owner_id"), f"no active user {values['owner_id']}")
-        may_assign(actor, owner.id, owner.team_id)
+    records.check_owner(session=session, actor=actor, values=values, field="owner_id")
 
 
 def _replace_items(session: Session, deal_id: int, rows: list[dict[str, Any]]) -> None:

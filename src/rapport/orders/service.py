@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapport import records
-from rapport.access import Actor, Parent, Rule, may_assign
+from rapport.access import Actor, Parent, Rule
 from rapport.audit import service as audit
 from rapport.audit.models import AuditAction
 from rapport.campaigns.models import Campaign
@@ -34,7 +34,6 @@ from rapport.errors import Conflict, FieldProblem, Invalid
 from rapport.orders.models import Order, OrderItem, OrderStatus
 from rapport.orders.schemas import OrderCreate, OrderItemCreate, OrderUpdate
 from rapport.products.models import Product
-from rapport.users.models import User
 
 RULE = Rule(
     owner=Order.owner_id,
@@ -137,13 +136,9 @@ def _check_links(session: Session, actor: Actor, values: dict[str, Any], custome
         elif deal.customer_id != customer_id:
             message = f"deal {deal_id} is with another customer"
             problems.append(FieldProblem(("body", "deal_id"), message))
-    owner_id = values.get("owner_id")
-    if owner_id is not None:
-        owner = session.get(User, owner_id)
-        if owner is None or not owner.is_active:
-            problems.append(FieldProblem(("body", "owner_id"), f"no active user {owner_id}"))
-        else:
-            may_assign(actor, owner.id, owner.team_id)
+    if problems:
+        raise Invalid(problems)
+    records.check_owner(session=session, actor=actor, values=values, field="owner_id")
     if problems:
         raise Invalid(problems)
 

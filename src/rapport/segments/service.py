@@ -19,13 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapport import pagination, records
-from rapport.access import Action, Actor, Rule, condition, may_assign
+from rapport.access import Action, Actor, Rule, condition
 from rapport.customers.models import Customer
 from rapport.customers.service import RULE as CUSTOMER_RULE
 from rapport.errors import FieldProblem, Invalid
 from rapport.segments.models import Segment, SegmentKind, SegmentMembership
 from rapport.segments.schemas import SegmentCreate, SegmentUpdate
-from rapport.users.models import User
 
 RULE = Rule(owner=Segment.owner_id, everyone_reads=True)
 RECORD = records.RecordType(
@@ -100,15 +99,6 @@ def check_definition(kind: SegmentKind, definition: dict[str, Any]) -> dict[str,
     return definition
 
 
-def _check_owner(actor: Actor, session: Session, owner_id: int | None) -> None:
-    if owner_id is None:
-        return
-    owner = session.get(User, owner_id)
-    if owner is None or not owner.is_active:
-        raise Invalid.field(("body", "owner_id"), f"no active user {owner_id}")
-    may_assign(actor, owner.id, owner.team_id)
-
-
 def create(*, session: Session, actor: Actor, data: SegmentCreate) -> Segment:
     """A new segment, owned by ``actor`` unless another owner is given; a rules segment
     without a definition matches everyone (``{"all": []}``)."""
@@ -117,7 +107,7 @@ def create(*, session: Session, actor: Actor, data: SegmentCreate) -> Segment:
     values["kind"] = data.kind
     if data.definition is None:
         values["definition"] = {"all": []} if data.kind is SegmentKind.RULES else {}
-    _check_owner(actor, session, values["owner_id"])
+    records.check_owner(session=session, actor=actor, values=values, field="owner_id")
     check_definition(data.kind, values["definition"])
     return records.create(session=session, actor=actor, kind=RECORD, values=values)
 
@@ -129,7 +119,7 @@ def update(*, session: Session, actor: Actor, record_id: int, data: SegmentUpdat
     for required in ("name", "kind", "definition"):
         if required in values and values[required] is None:
             raise Invalid.field(("body", required), "cannot be cleared")
-    _check_owner(actor, session, values.get("owner_id"))
+    records.check_owner(session=session, actor=actor, values=values, field="owner_id")
     check_definition(values.get("kind", segment.kind), values.get("definition", segment.definition))
     return records.update(session=session, actor=actor, kind=RECORD, record=segment, values=values)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import Session
 
 from rapport import records
@@ -17,11 +17,11 @@ from rapport.access import Actor, Parent, Rule, may_assign
 from rapport.customers import service as customer_service
 from rapport.customers.models import Customer
 from rapport.db import utcnow
-from rapport.deals.models import Deal
+from rapport.deals import service as deal_service
 from rapport.errors import FieldProblem, Invalid
 from rapport.tasks.models import Task, TaskStatus
 from rapport.tasks.schemas import TaskCreate, TaskUpdate
-from rapport.tickets.models import Ticket
+from rapport.tickets import service as ticket_service
 from rapport.users.models import User
 
 
@@ -53,9 +53,10 @@ RECORD = records.RecordType(
     sorts={"created_at": Task.created_at, "updated_at": Task.updated_at},
 )
 _REFERENCES = ("customer_id", "deal_id", "ticket_id")
-_ABOUT: tuple[tuple[str, type[Deal] | type[Ticket], str], ...] = (
-    ("deal_id", Deal, "deal"),
-    ("ticket_id", Ticket, "ticket"),
+# A task may be about a deal or a ticket the actor may see (deals follow their own owner).
+_ABOUT: tuple[tuple[str, records.RecordType[Any], str], ...] = (
+    ("deal_id", deal_service.RECORD, "deal"),
+    ("ticket_id", ticket_service.RECORD, "ticket"),
 )
 
 
@@ -83,12 +84,12 @@ def _check_references(
             )
         except Invalid as exc:
             problems.extend(exc.problems)
-    for field, model, entity in _ABOUT:
+    for field, kind, entity in _ABOUT:
         target = merged.get(field)
         if target is None or not {field, "customer_id"} & values.keys():
             continue
-        live = select(model.customer_id).where(model.id == target, model.deleted_at.is_(None))
-        owner = session.scalar(live)
+        seen = records.select_visible(kind, actor).where(kind.key == target)
+        owner = session.scalar(seen.with_only_columns(kind.model.customer_id))
         if owner is None:
             problems.append(FieldProblem(("body", field), f"no {entity} {target}"))
         elif merged.get("customer_id") is None:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from rapport import records
-from rapport.access import Actor, Parent, Rule, may_assign
+from rapport.access import Actor, Parent, Rule
 from rapport.customers.models import Customer
 from rapport.customers.service import RECORD as CUSTOMER
 from rapport.customers.service import RULE as CUSTOMER_RULE
@@ -25,7 +25,6 @@ from rapport.orders.models import Order
 from rapport.products.models import Product
 from rapport.tickets.models import Ticket, TicketStatus
 from rapport.tickets.schemas import TicketCreate, TicketUpdate
-from rapport.users.models import User
 
 RULE = Rule(
     owner=Ticket.assignee_id,
@@ -85,12 +84,7 @@ def _check_references(
         product = session.get(Product, product_id)
         if product is None or product.deleted_at is not None:
             raise Invalid.field(("body", "product_id"), f"no product {product_id}")
-    assignee_id = values.get("assignee_id")
-    if assignee_id is not None:
-        assignee = session.get(User, assignee_id)
-        if assignee is None or not assignee.is_active:
-            raise Invalid.field(("body", "assignee_id"), f"no active user {assignee_id}")
-        may_assign(actor, assignee.id, assignee.team_id)
+    records.check_owner(session=session, actor=actor, values=values, field="assignee_id")
 
 
 def _status_times(
