@@ -67,6 +67,9 @@ def measure(url: str, samples: int, seed: int = 7) -> list[Timing]:
         )
         names = list(session.scalars(select(Customer.name).where(
             Customer.id.in_([rng.randint(1, top) for _ in range(samples)]))))  # fmt: skip
+        emails = list(session.scalars(select(Customer.email).where(
+            Customer.id.in_([rng.randint(1, top) for _ in range(samples * 3)]),
+            Customer.email.is_not(None)).limit(samples)))  # fmt: skip
         own = list(session.scalars(select(Customer.id).where(Customer.owner_id == rep_id)
                                    .order_by(func.random()).limit(samples)))  # fmt: skip
     admin = {"Authorization": f"Bearer {_token(client, Role.ADMIN, None)}"}
@@ -115,6 +118,12 @@ def measure(url: str, samples: int, seed: int = 7) -> list[Timing]:
         ),
         "search by name (Chinese or English prefix)": lambda i: get(
             "/api/v1/customers", admin, q=names[i % len(names)][:2], limit=50
+        ),
+        "search by a whole email (one match)": lambda i: get(
+            "/api/v1/customers", admin, q=emails[i % len(emails)], limit=50
+        ),
+        "search that finds nothing": lambda i: get(
+            "/api/v1/customers", admin, q=f"zzq{i}xx", limit=50
         ),
         "search by phone prefix": lambda i: get(
             "/api/v1/customers", admin, q=f"13{rng.randint(0, 99):02d}{rng.randint(0, 999):03d}"

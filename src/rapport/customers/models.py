@@ -65,6 +65,8 @@ class Customer(TimestampMixin, SoftDeleteMixin, Base):
     __table_args__ = (
         Index("ix_customers_owner_id_created_at", "owner_id", "created_at"),
         Index("ix_customers_province_city", "province", "city"),
+        # Lists by stage, newest first, without sorting every customer of the stage.
+        Index("ix_customers_lifecycle_stage_created_at", "lifecycle_stage", "created_at"),
         # Case-insensitive prefix search on names (Chinese and Latin).
         Index("ix_customers_lower_name", func.lower(text("name"))),
         Index("ix_customers_lower_name_latin", func.lower(text("name_latin"))),
