@@ -15,6 +15,9 @@ from limits import RateLimitItem, RateLimitItemPerMinute, parse, storage, strate
 from rapport.config import Settings
 from rapport.errors import TooManyRequests
 
+ACCOUNT_FACTOR = 4  # attempts on one account from anywhere: this many times the setting
+ADDRESS_FACTOR = 20  # attempts from one address on any account
+
 
 @dataclass(frozen=True)
 class Limiter:
@@ -22,17 +25,23 @@ class Limiter:
 
     window: strategies.MovingWindowRateLimiter
     api: RateLimitItem
-    logins: RateLimitItem
+    logins: RateLimitItem  # per account and address
+    account_logins: RateLimitItem  # per account, from anywhere
+    address_logins: RateLimitItem  # per address, for any account
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limiter:
         """The limits the settings ask for, counted where they say (Redis or memory)."""
         backend = storage.storage_from_string(settings.redis_url or "memory://")
         minutes = settings.login_window_minutes
+        attempts = settings.login_attempts
         return cls(
             window=strategies.MovingWindowRateLimiter(backend),
             api=parse(settings.api_rate_limit),
-            logins=RateLimitItemPerMinute(settings.login_attempts, minutes),
+            logins=RateLimitItemPerMinute(attempts, minutes),
+            # Guessing spread over many addresses, or over many accounts from one address.
+            account_logins=RateLimitItemPerMinute(attempts * ACCOUNT_FACTOR, minutes),
+            address_logins=RateLimitItemPerMinute(attempts * ADDRESS_FACTOR, minutes),
         )
 
     def _wait(self, item: RateLimitItem, *key: str) -> int:
@@ -45,16 +54,20 @@ class Limiter:
             wait = self._wait(self.api, "api", key)
             raise TooManyRequests(f"rate limit of {self.api} reached; slow down", wait)
 
-    def check_login(self, key: str) -> None:
-        """TooManyRequests if ``key`` (account and address) has used up its failed sign-ins."""
-        if not self.window.test(self.logins, "login", key):
-            wait = self._wait(self.logins, "login", key)
-            raise TooManyRequests("too many failed sign-ins; try again later", wait)
+    def attempt_login(self, account: str, address: str) -> None:
+        """Count a sign-in attempt before the password is checked; TooManyRequests when
+        the account from this address, the account, or the address has had too many."""
+        counters = (
+            (self.logins, ("login", account, address)),
+            (self.account_logins, ("login-account", account)),
+            (self.address_logins, ("login-address", address)),
+        )
+        for item, key in counters:
+            if not self.window.hit(item, *key):
+                wait = self._wait(item, *key)
+                raise TooManyRequests("too many sign-in attempts; try again later", wait)
 
-    def failed_login(self, key: str) -> None:
-        """Count one failed sign-in of ``key``."""
-        self.window.hit(self.logins, "login", key)
-
-    def reset_login(self, key: str) -> None:
-        """Forget the failed sign-ins of ``key`` (after it signs in)."""
-        self.window.clear(self.logins, "login", key)
+    def signed_in(self, account: str, address: str) -> None:
+        """Forget the account's attempts after it signed in (the address keeps its count)."""
+        self.window.clear(self.logins, "login", account, address)
+        self.window.clear(self.account_logins, "login-account", account)

@@ -12,9 +12,7 @@ from rapport.customers.models import CustomerKind, Gender, LifecycleStage
 from rapport.normalize import Birthday, Country, Email, LunarBirthday, Phone, WeChatId
 from rapport.schemas import Label, Moment, Money, Name, Short, Text
 
-CustomerSort = Literal[
-    "id", "-id", "created_at", "-created_at", "updated_at", "-updated_at", "name", "-name"
-]
+CustomerSort = Literal["id", "-id", "created_at", "-created_at", "name", "-name"]
 
 
 class _CustomerFields(BaseModel):

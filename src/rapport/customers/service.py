@@ -49,7 +49,6 @@ RECORD = records.RecordType(
     },
     sorts={
         "created_at": Customer.created_at,
-        "updated_at": Customer.updated_at,
         "name": Customer.name,
     },
     check_restore=lambda session, customer: _check_email(

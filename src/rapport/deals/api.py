@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
-from rapport import records
 from rapport.api.crud import Operations, record_router
 from rapport.api.deps import ActorDep, SessionDep
 from rapport.api.errors import COMMON_RESPONSES, NOT_FOUND
@@ -120,6 +118,4 @@ def stage_changes(
     session: SessionDep, actor: ActorDep, record_id: int
 ) -> Sequence[DealStageChange]:
     """The deal's stage history: from, to, when and by whom."""
-    records.get(session=session, actor=actor, kind=service.RECORD, record_id=record_id)
-    stmt = select(DealStageChange).where(DealStageChange.deal_id == record_id)
-    return session.scalars(stmt.order_by(DealStageChange.changed_at, DealStageChange.id)).all()
+    return service.stage_changes(session=session, actor=actor, record_id=record_id)

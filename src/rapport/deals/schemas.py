@@ -17,7 +17,7 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 PipelineSort = Literal["id", "-id", "name", "-name"]
 StageSort = Literal["id", "-id", "position", "-position"]
 DealSort = Literal[
-    "id", "-id", "created_at", "-created_at", "updated_at", "-updated_at",
+    "id", "-id", "created_at", "-created_at",
     "amount_minor", "-amount_minor", "name", "-name",
 ]  # fmt: skip
 

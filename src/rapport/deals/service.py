@@ -6,9 +6,10 @@ closes the deal (a lost one needs a reason), entering an open stage reopens it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from rapport import records
@@ -44,7 +45,6 @@ RECORD = records.RecordType(
     },
     sorts={
         "created_at": Deal.created_at,
-        "updated_at": Deal.updated_at,
         "amount_minor": Deal.amount_minor,
         "name": Deal.name,
     },
@@ -195,3 +195,10 @@ def move(*, session: Session, actor: Actor, record_id: int, data: DealMove) -> D
         record_id=record_id,
         data=DealUpdate(stage_id=data.stage_id, lost_reason=data.lost_reason),
     )
+
+
+def stage_changes(*, session: Session, actor: Actor, record_id: int) -> Sequence[DealStageChange]:
+    """Every stage the deal entered, oldest first; NotFound if ``actor`` may not see it."""
+    records.get(session=session, actor=actor, kind=RECORD, record_id=record_id)
+    stmt = select(DealStageChange).where(DealStageChange.deal_id == record_id)
+    return session.scalars(stmt.order_by(DealStageChange.changed_at, DealStageChange.id)).all()

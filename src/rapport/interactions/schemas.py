@@ -12,7 +12,7 @@ from rapport.schemas import Moment, Short, Text
 
 InteractionSort = Literal[
     "id", "-id", "occurred_at", "-occurred_at", "created_at", "-created_at",
-    "updated_at", "-updated_at",
+
 ]  # fmt: skip
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]

@@ -47,7 +47,6 @@ RECORD = records.RecordType(
     sorts={
         "occurred_at": Interaction.occurred_at,
         "created_at": Interaction.created_at,
-        "updated_at": Interaction.updated_at,
     },
 )
 _REFERENCES = ("customer_id", "user_id", "deal_id", "ticket_id")

@@ -11,7 +11,7 @@ from rapport.schemas import Moment, Name, Text
 from rapport.tasks.models import TaskStatus
 
 TaskPriority = Literal["low", "normal", "high", "urgent"]
-TaskSort = Literal["id", "-id", "created_at", "-created_at", "updated_at", "-updated_at"]
+TaskSort = Literal["id", "-id", "created_at", "-created_at"]
 
 
 class _TaskFields(BaseModel):

@@ -50,7 +50,7 @@ RECORD = records.RecordType(
         "due_to": lambda v: Task.due_at < v,
         "overdue": _overdue,
     },
-    sorts={"created_at": Task.created_at, "updated_at": Task.updated_at},
+    sorts={"created_at": Task.created_at},
 )
 _REFERENCES = ("customer_id", "deal_id", "ticket_id")
 # A task may be about a deal or a ticket the actor may see (deals follow their own owner).

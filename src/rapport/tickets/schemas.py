@@ -14,7 +14,7 @@ Channel = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
 TicketSort = Literal[
     "id", "-id", "opened_at", "-opened_at", "created_at", "-created_at",
-    "updated_at", "-updated_at",
+
 ]  # fmt: skip
 
 

@@ -47,7 +47,6 @@ RECORD = records.RecordType(
     sorts={
         "opened_at": Ticket.opened_at,
         "created_at": Ticket.created_at,
-        "updated_at": Ticket.updated_at,
     },
 )
 DONE = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})

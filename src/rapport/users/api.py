@@ -67,11 +67,6 @@ auth_router = APIRouter(tags=["sign-in"])
 me_router = APIRouter(prefix="/me", tags=["sign-in"], responses=COMMON_RESPONSES)
 
 
-def _login_key(request: Request, email: str) -> str:
-    address = request.client.host if request.client else "unknown"
-    return f"{email.strip().lower()}|{address}"
-
-
 @auth_router.post(
     "/auth/login",
     response_model=SignedIn,
@@ -84,14 +79,14 @@ def _login_key(request: Request, email: str) -> str:
 )
 def login(request: Request, session: SessionDep, data: Login) -> SignedIn:
     """Start a session; refused for a while after too many failed attempts."""
-    key = _login_key(request, data.email)
+    account = data.email.strip().lower()
+    address = request.client.host if request.client else "unknown"
     limits = limiter(request)
-    limits.check_login(key)
+    limits.attempt_login(account, address)
     user = service.authenticate(session=session, email=data.email, password=data.password)
     if user is None:
-        limits.failed_login(key)
         raise Unauthenticated("wrong email or password, or the account is deactivated")
-    limits.reset_login(key)
+    limits.signed_in(account, address)
     csrf = secrets.token_urlsafe(24)
     started = sessions.start(
         session=session,

@@ -169,7 +169,8 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
     if user is None:
         _hasher.hash(password)  # as slow as a real check, so timing tells nothing
         return None
-    if not user.is_active or not verify_password(user, password):
+    right = verify_password(user, password)  # checked even for inactive users: same timing
+    if not right or not user.is_active:
         return None
     user.last_login_at = utcnow()
     return user
