@@ -172,6 +172,10 @@ def test_items_set_the_amount_and_history_shows_the_change(
     history = client.get(f"/api/v1/deals/{deal['id']}/history").json()["items"]
     amount = [h for h in history if h["action"] == "update" and h["field"] == "amount_minor"]
     assert [(h["old_value"], h["new_value"]) for h in amount] == [("599700", "300000")]
+    items = [h for h in history if h["action"] == "update" and h["field"] == "items"]
+    assert len(items) == 1
+    assert '"quantity": 3' in items[0]["old_value"]
+    assert '"quantity": 2' in items[0]["new_value"]
     bad = client.patch(f"/api/v1/deals/{deal['id']}", json={"items": [{"product_id": 10**9}]})
     assert bad.json()["error"]["fields"][0]["path"] == "body.items.0.product_id"
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from rapport import records
 from rapport.access import Actor, Rule
+from rapport.audit.models import AuditAction
 from rapport.campaigns.models import Campaign
 from rapport.config import get_settings
 from rapport.customers.service import RECORD as CUSTOMER
@@ -77,12 +78,25 @@ def _items(session: Session, items: list[DealItemIn]) -> tuple[list[dict[str, An
 
 def _check(session: Session, actor: Actor, values: dict[str, Any]) -> None:
     if "customer_id" in values:
-        records.check_reference(session=session, actor=actor, kind=CUSTOMER,
-                                record_id=values["customer_id"], field="customer_id")  # fmt: skip
+        records.check_reference(
+            session=session,
+            actor=actor,
+            kind=CUSTOMER,
+            record_id=values["customer_id"],
+            field="customer_id",
+        )
     campaign_id = values.get("campaign_id")
     if campaign_id is not None and session.get(Campaign, campaign_id) is None:
         raise Invalid.field(("body", "campaign_id"), f"no campaign {campaign_id}")
     records.check_owner(session=session, actor=actor, values=values, field="owner_id")
+
+
+def _item_row(item: DealItem) -> dict[str, Any]:
+    return {
+        "product_id": item.product_id,
+        "quantity": item.quantity,
+        "unit_price_minor": item.unit_price_minor,
+    }
 
 
 def _replace_items(session: Session, deal_id: int, rows: list[dict[str, Any]]) -> None:
@@ -103,10 +117,16 @@ def create(*, session: Session, actor: Actor, data: DealCreate) -> Deal:
             raise Invalid.field(("body", "pipeline_id"), "no pipeline exists; create one first")
         values["pipeline_id"] = pipeline.id
     else:
-        records.check_reference(session=session, actor=actor, kind=pipelines.PIPELINE,
-                                record_id=data.pipeline_id, field="pipeline_id")  # fmt: skip
-    stage = pipelines.stage_in(session=session, pipeline_id=values["pipeline_id"],
-                               stage_id=data.stage_id, field="stage_id")  # fmt: skip
+        records.check_reference(
+            session=session,
+            actor=actor,
+            kind=pipelines.PIPELINE,
+            record_id=data.pipeline_id,
+            field="pipeline_id",
+        )
+    stage = pipelines.stage_in(
+        session=session, pipeline_id=values["pipeline_id"], stage_id=data.stage_id, field="stage_id"
+    )
     if stage.outcome is StageOutcome.LOST:
         raise Invalid.field(("body", "stage_id"), "a new deal cannot start lost")
     rows: list[dict[str, Any]] = []
@@ -121,8 +141,15 @@ def create(*, session: Session, actor: Actor, data: DealCreate) -> Deal:
         values["closed_at"] = now
     deal = records.create(session=session, actor=actor, kind=RECORD, values=values)
     _replace_items(session, deal.id, rows)
-    session.add(DealStageChange(deal_id=deal.id, from_stage_id=None, to_stage_id=stage.id,
-                                changed_at=now, changed_by_id=actor.user_id))  # fmt: skip
+    session.add(
+        DealStageChange(
+            deal_id=deal.id,
+            from_stage_id=None,
+            to_stage_id=stage.id,
+            changed_at=now,
+            changed_by_id=actor.user_id,
+        )
+    )
     session.flush()
     session.refresh(deal, attribute_names=["items"])
     return deal
@@ -132,8 +159,9 @@ def _move_values(
     session: Session, deal: Deal, stage_id: int, lost_reason: str | None
 ) -> dict[str, Any]:
     """The fields that change when ``deal`` enters ``stage_id``, and its stage change row."""
-    stage = pipelines.stage_in(session=session, pipeline_id=deal.pipeline_id,
-                               stage_id=stage_id, field="stage_id")  # fmt: skip
+    stage = pipelines.stage_in(
+        session=session, pipeline_id=deal.pipeline_id, stage_id=stage_id, field="stage_id"
+    )
     if stage.outcome is StageOutcome.LOST and not (lost_reason or deal.lost_reason):
         raise Invalid.field(("body", "lost_reason"), "say why the deal was lost")
     now = utcnow()
@@ -150,9 +178,15 @@ def _move_values(
 
 
 def _record_move(session: Session, actor: Actor, deal: Deal, from_stage: int) -> None:
-    session.add(DealStageChange(deal_id=deal.id, from_stage_id=from_stage,
-                                to_stage_id=deal.stage_id, changed_at=deal.stage_entered_at
-                                or utcnow(), changed_by_id=actor.user_id))  # fmt: skip
+    session.add(
+        DealStageChange(
+            deal_id=deal.id,
+            from_stage_id=from_stage,
+            to_stage_id=deal.stage_id,
+            changed_at=deal.stage_entered_at or utcnow(),
+            changed_by_id=actor.user_id,
+        )
+    )
     session.flush()
 
 
@@ -166,12 +200,24 @@ def update(*, session: Session, actor: Actor, record_id: int, data: DealUpdate) 
     _check(session, actor, values)
     if data.items is not None:
         rows, values["amount_minor"] = _items(session, data.items)
+        before = [_item_row(item) for item in deal.items]
         _replace_items(session, deal.id, rows)
+        if before != rows:
+            records.audit_change(
+                session=session,
+                actor=actor,
+                kind=RECORD,
+                record_id=deal.id,
+                action=AuditAction.UPDATE,
+                changes={"items": (before, rows)},
+            )
     if "custom_fields" in values:
         values["custom_fields"] = custom_fields.validate(
-            session=session, entity="deal", values=values["custom_fields"] or {},
+            session=session,
+            entity="deal",
+            values=values["custom_fields"] or {},
             current=deal.custom_fields,
-        )  # fmt: skip
+        )
     from_stage = deal.stage_id
     new_stage = values.pop("stage_id", None)
     if new_stage is not None and new_stage != from_stage:

@@ -10,6 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from rapport.access import Actor
+from rapport.audit import service as audit
+from rapport.audit.models import AuditAction
 from rapport.db import utcnow
 from rapport.errors import NotFound
 from rapport.users.models import ApiToken, User
@@ -29,6 +32,14 @@ def create(*, session: Session, user: User, name: str, days: int | None) -> tupl
     token = ApiToken(user_id=user.id, name=name, token_hash=_digest(secret), expires_at=expires)
     session.add(token)
     session.flush()
+    audit.record(
+        session=session,
+        actor=Actor.of(user),
+        entity="api_token",
+        entity_id=token.id,
+        action=AuditAction.CREATE,
+        changes={"name": (None, name), "expires_at": (None, expires)},
+    )
     return token, secret
 
 
@@ -50,6 +61,14 @@ def revoke(*, session: Session, user: User, token_id: int) -> None:
         raise NotFound("API token", token_id)
     token.revoked_at = utcnow()
     session.flush()
+    audit.record(
+        session=session,
+        actor=Actor.of(user),
+        entity="api_token",
+        entity_id=token.id,
+        action=AuditAction.DELETE,
+        note="revoked",
+    )
 
 
 def revoke_all(*, session: Session, user_id: int, at: datetime) -> None:
