@@ -99,10 +99,15 @@ def _sqlite_begin(connection: Any) -> None:
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout."""
+    sqlite = url.startswith("sqlite")
     engine = create_engine(
         url,
         echo=echo,
-        pool_pre_ping=not url.startswith("sqlite"),
+        pool_pre_ping=not sqlite,
+        # PostgreSQL: plan every query for its own values. A prepared statement's generic
+        # plan, chosen after a few runs, can ignore that a rep owns 5 % of the customers
+        # and scan a million rows for a page (measured: 217 ms instead of 5 ms).
+        connect_args={} if sqlite else {"prepare_threshold": None},
         # Chinese text stays readable in JSON columns, and searchable as written.
         json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
     )
