@@ -1,0 +1,150 @@
+"""One row of a customer file turned into customer fields, or the reasons it cannot be.
+
+Text is read the way people write it in spreadsheets: ``男``/``F`` for gender,
+``1990/2/28`` or ``1990年2月28日`` for dates, ``China`` or ``中国`` for a country, a
+first and last name in two columns. The result is checked with the same schema as the
+API (``CustomerCreate``), so an imported customer obeys exactly the same rules, and each
+problem names the column of the file it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Final
+
+import babel
+from pydantic import ValidationError
+
+from rapport.customers.names import has_han
+from rapport.customers.schemas import CustomerCreate
+
+_GENDERS: Final = {
+    "m": "male", "male": "male", "man": "male", "男": "male", "先生": "male",
+    "f": "female", "female": "female", "woman": "female", "女": "female", "女士": "female",
+    "other": "other", "其他": "other",
+}  # fmt: skip
+_KINDS: Final = {
+    "person": "person", "individual": "person", "contact": "person", "个人": "person",
+    "company": "company", "organization": "company", "account": "company",
+    "公司": "company", "企业": "company", "单位": "company",
+}  # fmt: skip
+_PLAIN: Final = (
+    "external_id", "email", "wechat_id", "province", "city", "district", "street",
+    "postcode", "job_title", "industry", "website", "channel", "notes",
+)  # fmt: skip
+_DATE: Final = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+
+def _countries() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for locale in ("en", "zh"):
+        for code, name in babel.Locale(locale).territories.items():
+            if isinstance(code, str) and len(code) == 2 and code.isalpha():
+                names[name.lower()] = code
+    names.update({"usa": "US", "u.s.": "US", "uk": "GB", "prc": "CN", "中国大陆": "CN"})
+    return names
+
+
+COUNTRIES: Final = _countries()
+
+
+@dataclass
+class Converted:
+    """A row's customer fields, the extras to look up, and its problems by column."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    company_name: str | None = None
+    owner: str | None = None
+    created_at: datetime | None = None
+    problems: list[tuple[str, str, str]] = field(default_factory=list)  # column, value, why
+
+
+def parse_date(text: str) -> date:
+    """A date written as 2026-06-30, 2026/6/30, 2026.6.30 or 2026年6月30日."""
+    match = _DATE.fullmatch(text.strip())
+    if match is None:
+        raise ValueError("write dates as 2026-06-30 (or 2026/6/30, 2026年6月30日)")
+    year, month, day = (int(part) for part in match.groups())
+    return date(year, month, day)
+
+
+def parse_moment(text: str) -> datetime:
+    """A date or date and time; without a zone it is taken as UTC."""
+    cleaned = text.strip().replace("/", "-").replace("T", " ")
+    try:
+        moment = datetime.fromisoformat(cleaned)
+    except ValueError:
+        moment = datetime.combine(parse_date(text), datetime.min.time())
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _name(raw: dict[str, str]) -> str | None:
+    if raw.get("name"):
+        return raw["name"]
+    first, last = raw.get("first_name", ""), raw.get("last_name", "")
+    if has_han(first + last):
+        return (last + first) or None  # 王 + 小明
+    return " ".join(part for part in (first, last) if part) or None
+
+
+def convert(raw: dict[str, str], columns: dict[str, str]) -> Converted:
+    """The customer in ``raw`` (Rapport field → cell text); ``columns`` names the source."""
+    out = Converted()
+
+    def bad(field_name: str, message: str) -> None:
+        column = columns.get(field_name, field_name)
+        out.problems.append((column, raw.get(field_name, ""), message))
+
+    text = {k: v.strip() for k, v in raw.items() if v and v.strip()}
+    values: dict[str, Any] = {}
+    name = _name(text)
+    if name:
+        values["name"] = name
+    if "kind" in text:
+        kind = _KINDS.get(text["kind"].lower())
+        if kind is None:
+            bad("kind", "write person or company (个人 / 公司)")
+        else:
+            values["kind"] = kind
+    if "gender" in text:
+        gender = _GENDERS.get(text["gender"].lower())
+        if gender is None:
+            bad("gender", "write male or female (男 / 女)")
+        else:
+            values["gender"] = gender
+    phone = text.get("mobile") or text.get("phone")
+    if phone:
+        values["phone"] = phone
+    for plain in _PLAIN:
+        if plain in text:
+            values[plain] = text[plain]
+    if "country" in text:
+        values["country"] = COUNTRIES.get(text["country"].lower(), text["country"])
+    if "birthday" in text:
+        try:
+            values["birthday"] = parse_date(text["birthday"])
+        except ValueError as error:
+            bad("birthday", str(error))
+    if "created_at" in text:
+        try:
+            out.created_at = parse_moment(text["created_at"])
+        except ValueError as error:
+            bad("created_at", str(error))
+    out.company_name = text.get("company_name")
+    out.owner = text.get("owner_email")
+    try:
+        checked = CustomerCreate.model_validate(values)
+    except ValidationError as error:
+        for problem in error.errors():
+            where = str(problem["loc"][0]) if problem["loc"] else "name"
+            source = "mobile" if where == "phone" and "mobile" in text else where
+            message = str(problem["msg"]).removeprefix("Value error, ")
+            if where == "name" and "name" not in text:
+                source = "first_name" if "first_name" in columns else "name"
+                message = "is empty: every customer needs a name"
+            bad(source, message)
+        return out
+    out.values = checked.model_dump(exclude_unset=True)
+    return out

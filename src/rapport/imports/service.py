@@ -1,0 +1,394 @@
+"""Import jobs: a file of customers read in batches, matched, written, and accounted for.
+
+Each batch is its own transaction and moves the job's ``last_committed_row`` in the
+same transaction, so a job killed midway resumes after the last batch that landed:
+nothing twice, nothing lost. Rows that cannot be taken are recorded (row, column,
+value, reason) and every good row lands — unless the job is all-or-nothing, where one
+bad row stops the whole file. A dry run does all the work inside a transaction that is
+rolled back, so it reports exactly what a real run would do.
+
+Existing customers are matched by external id, then normalised email, then E.164
+phone (live customers only, and rows earlier in the same file), and treated by the
+job's policy: ``skip`` them, ``overwrite`` their fields with the file's, or ``fill``
+only the fields they lack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final, Literal, cast
+
+from sqlalchemy import Table, func, insert, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from rapport import records
+from rapport.access import Action, Actor
+from rapport.audit.models import AuditAction, AuditEntry
+from rapport.bulk import insert_rows
+from rapport.customers import names
+from rapport.customers.models import Customer, CustomerKind
+from rapport.customers.service import RECORD as CUSTOMER
+from rapport.db import session_scope, utcnow
+from rapport.errors import Invalid, NotFound
+from rapport.imports.customer_rows import Converted, convert
+from rapport.imports.models import ImportJob, ImportRowError, ImportStatus
+from rapport.imports.presets import CUSTOMER_FIELDS, PRESETS, detect, mapping_for
+from rapport.imports.reader import open_table
+from rapport.users.models import User
+
+Policy = Literal["skip", "overwrite", "fill"]
+BATCH: Final = 2000
+MATCH_KEYS: Final = ("external_id", "email", "phone")
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a job treats what it finds."""
+
+    policy: Policy = "skip"
+    atomic: bool = False
+    dry_run: bool = False
+    batch_size: int = BATCH
+
+
+class _Abort(Exception):
+    """An all-or-nothing job met a bad row: everything is rolled back."""
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of the file, so a resumed job can be sure it reads the same one."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def start(
+    *,
+    session: Session,
+    actor: Actor,
+    path: Path,
+    preset: str | None = None,
+    mapping: dict[str, str] | None = None,
+    options: Options = Options(),
+) -> ImportJob:
+    """A new job for the customers in ``path``, with its column mapping worked out.
+
+    The preset is detected from the header unless named; ``mapping`` (header → field)
+    overrides single columns. Invalid when a named preset or a mapped field is unknown.
+    """
+    records.may_create(actor=actor, kind=CUSTOMER)
+    table = open_table(path)
+    table.close()
+    if preset is not None and preset not in PRESETS:
+        known = ", ".join(PRESETS)
+        raise Invalid.field(("preset",), f"no preset {preset!r}; use one of {known}")
+    chosen, fields = detect(table.header) if preset is None else (
+        PRESETS[preset], mapping_for(PRESETS[preset], table.header))  # fmt: skip
+    for header, target in (mapping or {}).items():
+        if target not in CUSTOMER_FIELDS:
+            raise Invalid.field(("mapping", header), f"no customer field {target!r}")
+        if header not in table.header:
+            raise Invalid.field(("mapping", header), "the file has no such column")
+        fields = {f: h for f, h in fields.items() if h != header and f != target}
+        fields[target] = header
+    if "name" not in fields and "first_name" not in fields and "last_name" not in fields:
+        raise Invalid.field(("mapping",), "no column gives the customer's name")
+    job = ImportJob(
+        entity="customer",
+        filename=path.name,
+        file_sha256=file_digest(path),
+        preset=chosen.name,
+        mapping=fields,
+        options={
+            "policy": options.policy,
+            "atomic": options.atomic,
+            "batch_size": options.batch_size,
+        },
+        dry_run=options.dry_run,
+        created_by_id=actor.user_id,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def _batches(
+    rows: Iterator[tuple[int, list[str]]], header: list[str], after: int, size: int
+) -> Iterator[list[tuple[int, dict[str, str]]]]:
+    batch: list[tuple[int, dict[str, str]]] = []
+    for number, cells in rows:
+        if number <= after:
+            continue
+        batch.append((number, dict(zip(header, cells, strict=False))))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Batch:
+    """The work on one batch: lookups shared by its rows, then the writes."""
+
+    def __init__(self, session: Session, actor: Actor, job: ImportJob) -> None:
+        self.session, self.actor, self.job = session, actor, job
+        self.policy: Policy = job.options.get("policy", "skip")
+        self.errors: list[dict[str, Any]] = []
+        self.created = self.updated = self.skipped = 0
+
+    def fail(self, number: int, column: str | None, value: str | None, reason: str) -> None:
+        self.errors.append({"job_id": self.job.id, "row_number": number, "column": column,
+                            "value": value, "reason": reason})  # fmt: skip
+
+    def owners(self, wanted: set[str]) -> dict[str, int]:
+        if not wanted:
+            return {}
+        stmt = select(User.id, func.lower(User.email), User.name).where(
+            User.is_active.is_(True),
+            or_(func.lower(User.email).in_({w.lower() for w in wanted}), User.name.in_(wanted)),
+        )
+        found: dict[str, int] = {}
+        for user_id, email, name in self.session.execute(stmt):
+            found[email] = found[name] = user_id
+        return {w: found[k] for w in wanted if (k := w.lower() if "@" in w else w) in found}
+
+    def companies(self, wanted: set[str], owner: int | None) -> dict[str, int]:
+        if not wanted:
+            return {}
+        stmt = select(Customer.name, func.min(Customer.id)).where(
+            Customer.kind == CustomerKind.COMPANY, Customer.deleted_at.is_(None),
+            Customer.name.in_(wanted)).group_by(Customer.name)  # fmt: skip
+        found: dict[str, int] = {row[0]: row[1] for row in self.session.execute(stmt)}
+        missing = sorted(wanted - set(found))
+        if missing:
+            rows = [self._new_row({"name": n, "kind": CustomerKind.COMPANY, "owner_id": owner},
+                                  None) for n in missing]  # fmt: skip
+            ids = self._insert(rows, [f"company named in {self.job.filename}"] * len(rows))
+            found.update(zip(missing, ids, strict=True))
+        return found
+
+    def existing(self, rows: list[Converted]) -> list[Customer]:
+        keys = {k: {r.values[k] for r in rows if r.values.get(k)} for k in MATCH_KEYS}
+        conditions = [getattr(Customer, k).in_(v) for k, v in keys.items() if v]
+        if not conditions:
+            return []
+        stmt = select(Customer).where(Customer.deleted_at.is_(None), or_(*conditions))
+        return list(self.session.scalars(stmt))
+
+    def _new_row(self, values: dict[str, Any], created: datetime | None) -> dict[str, Any]:
+        now = utcnow()
+        row: dict[str, Any] = {c.key: None for c in _CUSTOMERS.columns if c.key != "id"}
+        person = values.get("kind", CustomerKind.PERSON) == CustomerKind.PERSON
+        row.update(kind=CustomerKind.PERSON, lifecycle_stage="lead", custom_fields={},
+                   marketing_opt_out=False, created_at=created or now, updated_at=now)  # fmt: skip
+        row.update(values)
+        row["kind"] = CustomerKind(row["kind"])
+        row["name_latin"] = row["name_latin"] or names.latin(row["name"], person=person)
+        return row
+
+    def _insert(self, rows: list[dict[str, Any]], notes: list[str]) -> list[int]:
+        stmt = insert(Customer).returning(Customer.id, sort_by_parameter_order=True)
+        ids = list(self.session.scalars(stmt, rows))
+        now = utcnow()
+        audit = [{"entity": "customer", "entity_id": i, "action": AuditAction.CREATE.value,
+                  "field": None, "old_value": None, "new_value": note, "at": now,
+                  "user_id": self.actor.user_id, "source": self.actor.source.value,
+                  "request_id": None} for i, note in zip(ids, notes, strict=True)]  # fmt: skip
+        insert_rows(self.session.connection(), _AUDIT, audit)
+        return ids
+
+    def process(self, batch: list[tuple[int, dict[str, str]]]) -> None:
+        """Validate, match and write one batch of rows (inside the caller's transaction)."""
+        fields = self.job.mapping
+        columns = dict(fields)
+        good: list[tuple[int, Converted]] = []
+        for number, cells in batch:
+            raw = {field: cells.get(header, "") for field, header in fields.items()}
+            converted = convert(raw, columns)
+            for column, value, reason in converted.problems:
+                self.fail(number, column, value, reason)
+            if not converted.problems:
+                good.append((number, converted))
+        owners = self.owners({c.owner for _, c in good if c.owner})
+        default_owner = self.actor.user_id
+        kept: list[tuple[int, Converted]] = []
+        for number, converted in good:
+            if converted.owner and converted.owner not in owners:
+                self.fail(number, fields.get("owner_email"), converted.owner,
+                          "no active user with this email or name")  # fmt: skip
+                continue
+            converted.values["owner_id"] = owners.get(converted.owner or "", default_owner)
+            kept.append((number, converted))
+        companies = self.companies({c.company_name for _, c in kept if c.company_name},
+                                   default_owner)  # fmt: skip
+        for _, converted in kept:
+            if converted.company_name:
+                converted.values["company_id"] = companies[converted.company_name]
+        self._write(kept)
+
+    def _write(self, rows: list[tuple[int, Converted]]) -> None:
+        matches: dict[tuple[str, Any], Customer] = {}
+        for customer in self.existing([c for _, c in rows]):
+            for key in MATCH_KEYS:
+                if getattr(customer, key):
+                    matches.setdefault((key, getattr(customer, key)), customer)
+        changeable = self._changeable({c.id for c in matches.values()})
+        new: dict[tuple[str, Any], int] = {}  # match key → index in ``fresh``
+        fresh: list[tuple[int, Converted]] = []
+        for number, converted in rows:
+            keys = [(k, converted.values[k]) for k in MATCH_KEYS if converted.values.get(k)]
+            found = next((matches[k] for k in keys if k in matches), None)
+            if found is None and any(k in new for k in keys):
+                self.skipped += 1  # the same customer twice in this file: the first counts
+                continue
+            if found is None:
+                new.update({k: len(fresh) for k in keys})
+                fresh.append((number, converted))
+            elif self.policy == "skip":
+                self.skipped += 1
+            elif found.id not in changeable:
+                self.fail(
+                    number, None, None, f"customer {found.id} exists and is not yours to change"
+                )
+            else:
+                self._update(found, converted)
+        if fresh:
+            values = [self._new_row(c.values, c.created_at) for _, c in fresh]
+            notes = [f"imported from {self.job.filename}, row {n}" for n, _ in fresh]
+            self._insert(values, notes)
+            self.created += len(fresh)
+
+    def _changeable(self, ids: set[int]) -> set[int]:
+        if not ids:
+            return set()
+        stmt = records.select_visible(CUSTOMER, self.actor, Action.CHANGE)
+        return set(self.session.scalars(stmt.with_only_columns(Customer.id)
+                                        .where(Customer.id.in_(ids))))  # fmt: skip
+
+    def _update(self, customer: Customer, converted: Converted) -> None:
+        values = {k: v for k, v in converted.values.items() if k != "owner_id"}
+        if self.policy == "fill":
+            values = {k: v for k, v in values.items() if getattr(customer, k) in (None, "")}
+        if "name" in values:
+            person = customer.kind is CustomerKind.PERSON
+            values["name_latin"] = names.latin(values["name"], person=person)
+        changed = {k: v for k, v in values.items() if getattr(customer, k) != v}
+        if not changed:
+            self.skipped += 1  # nothing new in the file for this customer
+            return
+        records.update(session=self.session, actor=self.actor, kind=CUSTOMER,
+                       record=customer, values=changed)  # fmt: skip
+        self.updated += 1
+
+
+_AUDIT = cast(Table, AuditEntry.__table__)
+_CUSTOMERS = cast(Table, Customer.__table__)
+_ERRORS = cast(Table, ImportRowError.__table__)
+
+
+def run(
+    *,
+    factory: sessionmaker[Session],
+    actor: Actor,
+    job_id: int,
+    path: Path,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportJob:
+    """Carry out (or resume) job ``job_id`` on the file at ``path``; the finished job."""
+    with session_scope(factory) as session:
+        job = session.get(ImportJob, job_id)
+        if job is None:
+            raise NotFound("import job", job_id)
+        if job.file_sha256 != file_digest(path):
+            raise Invalid.field(("file",), "this is not the file the job was started with")
+        job.status, job.started_at = ImportStatus.RUNNING, job.started_at or utcnow()
+    table = open_table(path)
+    size = int(job.options.get("batch_size", BATCH))
+    whole = job.dry_run or bool(job.options.get("atomic"))
+    try:
+        if whole:
+            _run_whole(factory, actor, job, table, size, on_progress)
+        else:
+            for batch in _batches(table.rows, table.header, job.last_committed_row, size):
+                with session_scope(factory) as session:
+                    current = session.get_one(ImportJob, job_id)
+                    work = _Batch(session, actor, current)
+                    work.process(batch)
+                    _account(session, current, work, batch[-1][0])
+                if on_progress:
+                    on_progress(len(batch))
+    finally:
+        table.close()
+    with session_scope(factory) as session:
+        done = session.get_one(ImportJob, job_id)
+        done.status = ImportStatus.FAILED if done.error else ImportStatus.DONE
+        done.finished_at = utcnow()
+        return done
+
+
+def _account(session: Session, job: ImportJob, work: _Batch, last_row: int) -> None:
+    """Record a batch's outcome on the job, in the batch's own transaction."""
+    if work.errors:
+        insert_rows(session.connection(), _ERRORS, work.errors)
+    job.created_rows += work.created
+    job.updated_rows += work.updated
+    job.skipped_rows += work.skipped
+    job.error_rows += len({e["row_number"] for e in work.errors})
+    job.last_committed_row = last_row
+    job.total_rows = max(job.total_rows or 0, last_row - 1)
+
+
+def _run_whole(
+    factory: sessionmaker[Session],
+    actor: Actor,
+    job: ImportJob,
+    table: Any,
+    size: int,
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    """A dry run or an all-or-nothing job: every batch in one transaction."""
+    totals = _Batch.__new__(_Batch)
+    totals.errors, totals.created, totals.updated, totals.skipped = [], 0, 0, 0
+    last = job.last_committed_row
+    session = factory()
+    try:
+        with session.begin():
+            current = session.get_one(ImportJob, job.id)
+            for batch in _batches(table.rows, table.header, last, size):
+                work = _Batch(session, actor, current)
+                work.process(batch)
+                session.flush()
+                totals.errors += work.errors
+                totals.created += work.created
+                totals.updated += work.updated
+                totals.skipped += work.skipped
+                last = batch[-1][0]
+                if on_progress:
+                    on_progress(len(batch))
+            if job.dry_run or totals.errors:
+                raise _Abort
+    except _Abort:
+        pass
+    finally:
+        session.close()
+    with session_scope(factory) as session:
+        current = session.get_one(ImportJob, job.id)
+        if totals.errors and not job.dry_run:
+            current.error = (f"{len({e['row_number'] for e in totals.errors})} rows have problems;"
+                             " nothing was imported (all-or-nothing)")  # fmt: skip
+            totals.created = totals.updated = totals.skipped = 0
+        _account(session, current, totals, last)
+
+
+def error_lines(*, session: Session, job_id: int) -> Iterator[list[str]]:
+    """The job's problems as rows for a CSV: row, column, value, reason."""
+    yield ["row", "column", "value", "reason"]
+    stmt = select(ImportRowError).where(ImportRowError.job_id == job_id)
+    for error in session.scalars(stmt.order_by(ImportRowError.row_number, ImportRowError.id)):
+        yield [str(error.row_number), error.column or "", error.value or "", error.reason]
