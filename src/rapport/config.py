@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     default_currency: str = Field(
         default="CNY", min_length=3, max_length=3, description="ISO 4217 currency of new records."
     )
+    import_dir: Path = Field(
+        default=Path("./imports"),
+        description="Folder where uploaded import files are kept while their jobs run.",
+    )
     recycle_bin_days: int = Field(
         default=30, ge=1, description="Days a deleted record can be restored before it is purged."
     )

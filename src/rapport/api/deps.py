@@ -99,8 +99,9 @@ async def refuse_nul_characters(request: Request) -> None:
 
     PostgreSQL refuses NUL in text; refusing it here answers a clear 422 on every engine.
     """
-    body = await request.body()  # Starlette keeps it for the route
-    if b"\x00" in body or _ESCAPED_NUL.search(body):
-        raise Invalid.field(("body",), "text may not contain the NUL character (\\u0000)")
+    if "json" in request.headers.get("content-type", ""):  # uploads may hold any bytes
+        body = await request.body()  # Starlette keeps it for the route
+        if b"\x00" in body or _ESCAPED_NUL.search(body):
+            raise Invalid.field(("body",), "text may not contain the NUL character (\\u0000)")
     if "%00" in request.url.query or "\x00" in request.url.path:
         raise Invalid.field(("query",), "text may not contain the NUL character (%00)")

@@ -10,6 +10,7 @@ from rapport.customers import api as customers
 from rapport.customfields import api as custom_fields
 from rapport.deals import api as deals
 from rapport.events import api as events
+from rapport.imports import api as imports
 from rapport.interactions import api as interactions
 from rapport.orders import api as orders
 from rapport.products import api as products
@@ -46,4 +47,5 @@ def api_router() -> APIRouter:
     router.include_router(interactions.router)
     router.include_router(events.router)
     router.include_router(tasks.router)
+    router.include_router(imports.router)
     return router

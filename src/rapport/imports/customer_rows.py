@@ -98,6 +98,9 @@ def convert(raw: dict[str, str], columns: dict[str, str]) -> Converted:
         out.problems.append((column, raw.get(field_name, ""), message))
 
     text = {k: v.strip() for k, v in raw.items() if v and v.strip()}
+    for key in [k for k, v in text.items() if "\x00" in v]:
+        bad(key, "contains the NUL character, which no text may hold")
+        del text[key]
     values: dict[str, Any] = {}
     name = _name(text)
     if name:
