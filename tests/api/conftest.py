@@ -38,7 +38,9 @@ def app(
         engine = make_engine(url)
         migrate.upgrade(engine)
         engine.dispose()
-        application = create_app(Settings(database_url=url, api_rate_limit="100000/minute"))
+        uploads = tmp_path_factory.mktemp("uploads")
+        settings = Settings(database_url=url, api_rate_limit="100000/minute", import_dir=uploads)
+        application = create_app(settings)
         yield application
         application.state.engine.dispose()
 
