@@ -265,3 +265,37 @@ def test_purge_reports_what_it_removed(engine: Engine) -> None:
     assert done.exit_code == 0, done.output
     assert "Purged 1 deleted records." in _said(done)
     assert _count(engine, Customer) == 0
+
+
+# -- backup and restore -----------------------------------------------------------------
+
+
+def test_backup_then_restore_on_sqlite(engine: Engine, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["demo", "--customers", "20", "--end", "2026-01-31"]).exit_code == 0
+
+    made = runner.invoke(app, ["backup"])
+    assert made.exit_code == 0, made.output
+    (path,) = tmp_path.glob("rapport-backup-*.db")  # the default name, here
+    assert f"Backed up the SQLite database to {path.name}" in _said(made)
+    assert "schema revision" in _said(made)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM events"))
+    engine.dispose()  # a SQLite restore needs the database unused
+
+    again = runner.invoke(app, ["backup", path.name])
+    assert again.exit_code == 1
+    assert "already exists" in _said(again)
+
+    not_a_backup = tmp_path / "notes.txt"
+    not_a_backup.write_text("hello", encoding="utf-8")
+    refused = runner.invoke(app, ["restore", str(not_a_backup)])
+    assert refused.exit_code == 1
+    assert "Error: " in _said(refused)
+    assert "not a Rapport backup" in _said(refused)
+
+    restored = runner.invoke(app, ["restore", path.name])
+    assert restored.exit_code == 0, restored.output
+    assert f"Restored {path.name}" in _said(restored)
+    assert f"Schema revision {migrate.head_revision()} (the newest)." in _said(restored)
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM events")) > 0

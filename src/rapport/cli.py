@@ -245,6 +245,68 @@ def createuser(
         engine.dispose()
 
 
+@app.command()
+def backup(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="PATH",
+            help="File to write, or a folder to write it in "
+            "(default: rapport-backup-YYYYmmdd-HHMMSS.db, or .dump on PostgreSQL, here).",
+            show_default=False,
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace PATH if it already exists.")
+    ] = False,
+) -> None:
+    """Write a consistent snapshot of the database to a file, while the app keeps running."""
+    from rich.markup import escape
+
+    from rapport import backup as backups
+
+    try:
+        result = backups.create(url=get_settings().database_url, path=path, overwrite=overwrite)
+    except backups.BackupError as error:
+        err.print(f"[red]Error:[/red] {escape(str(error))}")
+        raise typer.Exit(code=1) from None
+    console.print(
+        f"Backed up the {backups.NAMES[result.kind]} database to {escape(str(result.path))} "
+        f"({result.size:,} bytes): {result.tables} tables, {result.total_rows:,} rows, "
+        f"schema revision {result.revision or 'none'}."
+    )
+
+
+@app.command()
+def restore(
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="A file written by `rapport backup`.")
+    ],
+) -> None:
+    """Replace everything in the database with a backup made by `rapport backup`."""
+    from rich.markup import escape
+
+    from rapport import backup as backups
+
+    try:
+        result = backups.restore(url=get_settings().database_url, path=path)
+    except backups.BackupError as error:
+        err.print(f"[red]Error:[/red] {escape(str(error))}")
+        raise typer.Exit(code=1) from None
+    console.print(
+        f"Restored {escape(str(result.path))} ({result.size:,} bytes) into the "
+        f"{backups.NAMES[result.kind]} database: {result.tables} tables, "
+        f"{result.total_rows:,} rows."
+    )
+    if result.needs_migration:
+        console.print(
+            f"Schema revision {result.revision or 'none'} is older than this version's "
+            f"{result.head}: run `rapport init` to migrate it."
+        )
+    else:
+        console.print(f"Schema revision {result.revision} (the newest).")
+
+
 def main() -> None:
     """Run the command line."""
     app()
