@@ -299,3 +299,47 @@ def test_backup_then_restore_on_sqlite(engine: Engine, tmp_path: Path) -> None:
     assert f"Schema revision {migrate.head_revision()} (the newest)." in _said(restored)
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM events")) > 0
+
+
+# -- import -----------------------------------------------------------------------------
+
+
+def test_import_reports_counts_and_writes_refused_rows(engine: Engine, tmp_path: Path) -> None:
+    source = tmp_path / "customers.csv"
+    source.write_text(
+        "姓名,手机,邮箱\n张三,13800138000,zs@example.cn\n李四,12,ls@example.cn\n",
+        encoding="gb18030",
+    )
+    refused = tmp_path / "refused.csv"
+
+    result = runner.invoke(app, ["import", str(source), "--errors", str(refused)])
+
+    assert result.exit_code == 0, result.output
+    said = _said(result)
+    assert "created │ 1 │" in said
+    assert "refused │ 1 │" in said
+    assert _count(engine, Customer) == 1
+    rows = refused.read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0] == "row,column,value,reason"
+    assert rows[1].startswith("3,手机,12,")
+
+    again = runner.invoke(app, ["import", str(source)])
+    assert again.exit_code == 0
+    assert _count(engine, Customer) == 1
+
+
+def test_import_all_or_nothing_fails_with_exit_code_1(engine: Engine, tmp_path: Path) -> None:
+    source = tmp_path / "customers.csv"
+    source.write_text("Name,Email\nGood,good@example.com\nBad,bad\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(source), "--all-or-nothing"])
+    assert result.exit_code == 1
+    assert "nothing was imported" in _said(result)
+    assert _count(engine, Customer) == 0
+
+
+def test_import_refuses_an_unknown_policy(database_url: str, tmp_path: Path) -> None:
+    source = tmp_path / "c.csv"
+    source.write_text("Name\nX\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(source), "--policy", "merge"])
+    assert result.exit_code == 2
+    assert "--policy" in _said(result)

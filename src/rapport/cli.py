@@ -6,9 +6,10 @@ Every command is documented in docs/cli.md (a test checks).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
@@ -17,8 +18,12 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from rapport import migrate
+from rapport.access import Actor
+from rapport.audit.models import ChangeSource
 from rapport.config import get_settings
 from rapport.db import make_engine, make_sessionmaker, session_scope
+from rapport.errors import ServiceError
+from rapport.imports.reader import UnreadableFile
 from rapport.users import service as user_service
 from rapport.users.models import Role
 
@@ -243,6 +248,104 @@ def createuser(
         raise typer.Exit(code=1) from None
     finally:
         engine.dispose()
+
+
+@app.command("import")
+def import_customers(
+    file: Annotated[Path, typer.Argument(help="CSV (any common encoding) or XLSX file.")],
+    preset: Annotated[
+        str | None,
+        typer.Option(help="zoho, hubspot, salesforce, fxiaoke or generic (default: detect)."),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="JSON file mapping file headers to customer fields."),
+    ] = None,
+    policy: Annotated[
+        str, typer.Option(help="Existing customers: skip, overwrite or fill (empty fields).")
+    ] = "skip",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check everything and report; write nothing.")
+    ] = False,
+    all_or_nothing: Annotated[
+        bool, typer.Option("--all-or-nothing", help="One bad row and nothing is imported.")
+    ] = False,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per transaction.")] = 2000,
+    errors: Annotated[
+        Path | None, typer.Option(help="Write the refused rows to this CSV file.")
+    ] = None,
+    resume: Annotated[
+        int | None, typer.Option(help="Take up this job again where it stopped.")
+    ] = None,
+) -> None:
+    """Import customers from a file; every good row lands once, every bad one is reported."""
+    import csv
+
+    from rapport.imports import service as imports
+    from rapport.imports.models import ImportStatus
+
+    if policy not in ("skip", "overwrite", "fill"):
+        err.print(f"[red]Error:[/red] --policy: {policy!r} is not skip, overwrite or fill.")
+        raise typer.Exit(code=2)
+    if not file.is_file():
+        err.print(f"[red]Error:[/red] FILE: no file {file}")
+        raise typer.Exit(code=2)
+    actor = Actor.system(ChangeSource.IMPORT)
+    engine = _engine()
+    factory = make_sessionmaker(engine)
+    try:
+        migrate.upgrade(engine)
+        try:
+            columns = json.loads(mapping.read_text(encoding="utf-8")) if mapping else None
+            if resume is None:
+                with session_scope(factory) as session:
+                    options = imports.Options(
+                        policy=cast(imports.Policy, policy),  # checked above
+                        dry_run=dry_run,
+                        atomic=all_or_nothing,
+                        batch_size=batch_size,
+                    )
+                    job_id = imports.start(
+                        session=session,
+                        actor=actor,
+                        path=file,
+                        preset=preset,
+                        mapping=columns,
+                        options=options,
+                    ).id
+            else:
+                job_id = resume
+            with Progress(
+                TextColumn("Rows"), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+            ) as progress:
+                task = progress.add_task("rows", total=None)
+                job = imports.run(
+                    factory=factory,
+                    actor=actor,
+                    job_id=job_id,
+                    path=file,
+                    on_progress=lambda n: progress.advance(task, n),
+                )
+        except (ServiceError, UnreadableFile, json.JSONDecodeError, OSError) as error:
+            err.print(f"[red]Error:[/red] {error}")
+            raise typer.Exit(code=1) from None
+        if errors is not None:
+            with factory() as session, errors.open("w", encoding="utf-8-sig", newline="") as out:
+                csv.writer(out).writerows(imports.error_lines(session=session, job_id=job.id))
+    finally:
+        engine.dispose()
+    verb = "would be " if job.dry_run else ""
+    table = Table("rows", "count", title=f"Import job {job.id}: {job.filename} ({job.preset})")
+    table.add_row(f"{verb}created", f"{job.created_rows:,}")
+    table.add_row(f"{verb}updated", f"{job.updated_rows:,}")
+    table.add_row(f"{verb}skipped (already there)", f"{job.skipped_rows:,}")
+    table.add_row("refused", f"{job.error_rows:,}")
+    console.print(table)
+    if job.error_rows and errors is None:
+        console.print("Refused rows are listed with --errors FILE.csv.")
+    if job.status is ImportStatus.FAILED:
+        err.print(f"[red]Error:[/red] {job.error}")
+        raise typer.Exit(code=1)
 
 
 @app.command()
