@@ -131,6 +131,28 @@ def bench_api(url: str, samples: int, runs: int) -> None:
         print(f"| {timing.name} | {p50:.1f} ms | {p95:.1f} ms |")
 
 
+def bench_import(rows: int, runs: int) -> None:
+    """Print the median time and peak memory of importing ``rows`` customers into SQLite."""
+    from bench.imports import make_file, run_once
+
+    RESULTS.mkdir(exist_ok=True)
+    path = make_file(RESULTS / f"customers-{rows}.csv", rows, seed=1)
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        for run in range(runs):
+            url = f"sqlite:///{Path(folder) / f'import-{run}.db'}"
+            result = run_once(url, path)
+            results.append(result)
+            print(f"run {run + 1}: {result['seconds']:.1f} s, peak {result['peak_mb']:.0f} MB, "
+                  f"{result['created']:,.0f} created, {result['refused']:,.0f} refused",
+                  file=sys.stderr)  # fmt: skip
+    print(
+        f"| import, {rows:,} customer rows from CSV | sqlite | {runs} "
+        f"| {statistics.median(r['seconds'] for r in results):.1f} s "
+        f"| {statistics.median(r['peak_mb'] for r in results):.0f} MB |"
+    )
+
+
 def main() -> None:
     """Parse the command line, run the benchmark, print and save its results."""
     parser = argparse.ArgumentParser(prog="python -m bench")
@@ -144,7 +166,13 @@ def main() -> None:
     api.add_argument("--database-url", required=True, help="the loaded database")
     api.add_argument("--samples", type=int, default=200)
     api.add_argument("--runs", type=int, default=3)
+    imp = sub.add_parser("import", help="import a generated customer CSV into fresh SQLite")
+    imp.add_argument("--rows", type=int, default=1_000_000)
+    imp.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    if args.benchmark == "import":
+        bench_import(args.rows, args.runs)
+        return
     if args.benchmark == "api":
         bench_api(args.database_url, args.samples, args.runs)
         return

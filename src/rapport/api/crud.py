@@ -144,25 +144,46 @@ def record_router(prefix: str, tag: str, ops: Operations) -> APIRouter:
     )
 
     def export_records(
-        request: Request, session: SessionDep, actor: ActorDep, filters: Any, sort: Any = "id"
-    ) -> StreamingResponse:
+        request: Request, session: SessionDep, actor: ActorDep, filters: Any, sort: Any = "id",
+        file_format: export.FormatQuery = "csv",
+    ) -> StreamingResponse:  # fmt: skip
         lister = ops.search or records.list_page
         # The first page is read here, so bad filters answer 422 before streaming starts.
         lister(session=session, actor=actor, kind=ops.kind, filters=filters, sort=sort, limit=1)
-        lines = export.csv_lines(factory=request.app.state.sessionmaker, actor=actor,
+        listing = export.Listing(factory=request.app.state.sessionmaker, actor=actor,
                                  read=ops.read, lister=lister, kind=ops.kind,
                                  filters=filters, sort=sort)  # fmt: skip
-        name = f"{prefix.strip('/')}-{utcnow():%Y%m%d-%H%M%S}.csv"
+        name = f"{prefix.strip('/')}-{utcnow():%Y%m%d-%H%M%S}.{file_format}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-        return StreamingResponse(lines, media_type="text/csv; charset=utf-8", headers=headers)
+        media_type = export.MEDIA_TYPES[file_format]
+        if file_format == "xlsx":
+            file = export.xlsx_file(listing=listing, title=prefix.strip("/"))
+            headers["Content-Length"] = str(export.size_of(file))
+            return StreamingResponse(export.file_chunks(file), media_type=media_type,
+                                     headers=headers)  # fmt: skip
+        if file_format == "json":
+            chunks = export.json_chunks(listing=listing)
+            return StreamingResponse(chunks, media_type=media_type, headers=headers)
+        lines = export.csv_lines(listing=listing)
+        return StreamingResponse(lines, media_type=media_type, headers=headers)
 
     router.add_api_route(
         "/export",
         _typed(export_records, filters=Annotated[ops.filters, Query()], sort=ops.sort),
         methods=["GET"],
         response_class=StreamingResponse,
-        responses={200: {"content": {"text/csv": {}}, "description": "The list as CSV."}},
-        summary=f"Export {entity.replace('_', ' ')} records as CSV",
+        responses={
+            200: {
+                "description": "The whole list as `format` says: CSV (UTF-8 with a byte-order "
+                "mark), XLSX (one sheet; times in UTC) or JSON (an array of records).",
+                "model": list[ops.read],  # type: ignore[name-defined]
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    export.MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        },
+        summary=f"Export {entity.replace('_', ' ')} records as CSV, XLSX or JSON",
         operation_id=f"export_{entity}",
     )
 
