@@ -6,7 +6,9 @@ from fastapi import APIRouter, Depends
 
 from rapport.api.deps import refuse_nul_characters
 from rapport.campaigns import api as campaigns
+from rapport.consents import api as consents
 from rapport.customers import api as customers
+from rapport.customers import privacy_api as customer_privacy
 from rapport.customfields import api as custom_fields
 from rapport.deals import api as deals
 from rapport.events import api as events
@@ -48,4 +50,6 @@ def api_router() -> APIRouter:
     router.include_router(events.router)
     router.include_router(tasks.router)
     router.include_router(imports.router)
+    router.include_router(consents.router)
+    router.include_router(customer_privacy.router)
     return router
