@@ -176,3 +176,20 @@ def test_each_entry_is_audited_with_who_added_it(cast: Cast, make_customer: Make
     assert fields["channel"] == "wechat"
     assert fields["status"] == "given"
     assert fields["note"] == "asked in the shop"
+
+
+def test_an_opt_out_set_on_the_customer_is_written_to_the_ledger(
+    cast: Cast, make_customer: MakeCustomer
+) -> None:
+    customer = make_customer(by="rep_a")
+    client = cast.client("rep_a")
+    url = f"/api/v1/customers/{customer['id']}"
+    assert client.patch(url, json={"marketing_opt_out": True}).status_code == 200
+    ledger = client.get(f"{url}/consents").json()["items"]
+    assert [(e["purpose"], e["channel"], e["status"]) for e in ledger] == [
+        ("marketing", None, "withdrawn")
+    ]
+    lifted = client.patch(url, json={"marketing_opt_out": False}).json()
+    assert lifted["marketing_opt_out_at"] is None
+    statuses = [e["status"] for e in client.get(f"{url}/consents").json()["items"]]
+    assert statuses == ["given", "withdrawn"]

@@ -15,8 +15,11 @@ from sqlalchemy.orm import Session
 
 from rapport import records
 from rapport.access import Action, Actor, Rule, condition
+from rapport.audit import service as audit
+from rapport.audit.models import AuditAction
 from rapport.campaigns.models import Campaign
 from rapport.config import get_settings
+from rapport.consents.models import Consent, ConsentStatus
 from rapport.customers import names
 from rapport.customers.models import Customer, CustomerKind, customer_tags
 from rapport.customers.schemas import CustomerCreate, CustomerFilters, CustomerUpdate
@@ -200,7 +203,10 @@ def create(*, session: Session, actor: Actor, data: CustomerCreate) -> Customer:
         values["name_latin"] = names.latin(values["name"], person=person)
     if values.get("marketing_opt_out"):
         values["marketing_opt_out_at"] = utcnow()
-    return records.create(session=session, actor=actor, kind=RECORD, values=values)
+    customer = records.create(session=session, actor=actor, kind=RECORD, values=values)
+    if customer.marketing_opt_out:
+        _ledger_opt_out(session, actor, customer)
+    return customer
 
 
 def update(*, session: Session, actor: Actor, record_id: int, data: CustomerUpdate) -> Customer:
@@ -224,6 +230,42 @@ def update(*, session: Session, actor: Actor, record_id: int, data: CustomerUpda
     if "name" in values and "name_latin" not in values:
         person = values.get("kind", customer.kind) is CustomerKind.PERSON
         values["name_latin"] = names.latin(values["name"], person=person)
-    if values.get("marketing_opt_out") and not customer.marketing_opt_out:
-        values["marketing_opt_out_at"] = utcnow()
-    return records.update(session=session, actor=actor, kind=RECORD, record=customer, values=values)
+    switched = "marketing_opt_out" in values and values["marketing_opt_out"] != (
+        customer.marketing_opt_out
+    )
+    if switched:
+        values["marketing_opt_out_at"] = utcnow() if values["marketing_opt_out"] else None
+    records.update(session=session, actor=actor, kind=RECORD, record=customer, values=values)
+    if switched:
+        _ledger_opt_out(session, actor, customer)
+    return customer
+
+
+def _ledger_opt_out(session: Session, actor: Actor, customer: Customer) -> None:
+    """A consent ledger entry for an opt-out set (or lifted) on the customer directly.
+
+    The ledger is the proof of what a customer agreed to, so a change made on the
+    customer record is written there too: marketing withdrawn (or given) on every
+    channel, from the door the change came through.
+    """
+    entry = Consent(
+        customer_id=customer.id,
+        purpose="marketing",
+        channel=None,
+        status=ConsentStatus.WITHDRAWN if customer.marketing_opt_out else ConsentStatus.GIVEN,
+        at=customer.marketing_opt_out_at or utcnow(),
+        source=actor.source.value,
+        note="marketing opt-out set on the customer record"
+        if customer.marketing_opt_out
+        else "marketing opt-out lifted on the customer record",
+    )
+    session.add(entry)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        entity="consent",
+        entity_id=entry.id,
+        action=AuditAction.CREATE,
+        changes={"status": (None, entry.status)},
+    )

@@ -19,6 +19,8 @@ class Event(Base):
         Index("ix_events_customer_id_occurred_at", "customer_id", "occurred_at"),
         Index("ix_events_name_occurred_at", "name", "occurred_at"),
         Index("ix_events_session_id", "session_id"),
+        # A visitor's events before they were known (personal-data export and erasure).
+        Index("ix_events_anonymous_id", "anonymous_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
