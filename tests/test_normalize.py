@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import phonenumbers
 import pytest
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ValidationError
 
 from rapport import normalize
@@ -352,3 +355,48 @@ def test_phone_follows_the_configured_default_region(monkeypatch: pytest.MonkeyP
     [error] = raised.value.errors()
     assert error["loc"] == ("phone",)
     assert "is not a valid phone number for region US; write it with +country code" in error["msg"]
+
+
+@pytest.mark.parametrize("region", ["CN", "US", "GB", "DE", "HK", "SG", "JP"])
+def test_the_fast_path_agrees_with_phonenumbers(region: str) -> None:
+    """Generated numbers of every length the region uses give the library's answer."""
+    rng = random.Random(region)
+    for _ in range(4000):
+        digits = str(rng.randint(1, 9)) + "".join(
+            str(rng.randint(0, 9)) for _ in range(rng.randint(6, 11))
+        )
+        try:
+            parsed = phonenumbers.parse(digits, region)
+            valid = phonenumbers.is_valid_number(parsed)
+            expected: str | None = (
+                phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+                if valid
+                else None
+            )
+        except phonenumbers.NumberParseException:
+            expected = None
+        try:
+            got: str | None = normalize.phone(digits, region=region)
+        except ValueError:
+            got = None
+        assert got == expected, (region, digits)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["a@example.com", "first.last+tag@mail.example.cn", "x_y-z@sub.domain.co.uk",
+     "a..b@example.com", ".a@example.com", "a.@example.com", "a@-x.com", "a@x-.com",
+     "a@x.test", "a@localhost", "a@x.c", "a@123.456", "名字@example.com"],
+)  # fmt: skip
+def test_the_email_fast_path_agrees_with_email_validator(address: str) -> None:
+    try:
+        expected: str | None = validate_email(
+            address, check_deliverability=False
+        ).normalized.lower()
+    except EmailNotValidError:
+        expected = None
+    try:
+        got: str | None = normalize.email(address)
+    except ValueError:
+        got = None
+    assert got == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 
@@ -38,6 +39,7 @@ def has_han(text: str) -> bool:
     return _HAN.search(text) is not None
 
 
+@lru_cache(maxsize=65536)  # names repeat a lot; imports convert millions of them
 def latin(name: str, *, person: bool) -> str | None:
     """The pinyin of a Chinese name (``王小明`` → ``Wang Xiaoming``); None for other names.
 
