@@ -251,18 +251,26 @@ def createuser(
 
 
 @app.command("import")
-def import_customers(
+def import_records(
     file: Annotated[Path, typer.Argument(help="CSV (any common encoding) or XLSX file.")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--type",
+            help="What the file holds: customer, order, deal, interaction, ticket, "
+            "survey_response or event.",
+        ),
+    ] = "customer",
     preset: Annotated[
         str | None,
         typer.Option(help="zoho, hubspot, salesforce, fxiaoke or generic (default: detect)."),
     ] = None,
     mapping: Annotated[
         Path | None,
-        typer.Option(help="JSON file mapping file headers to customer fields."),
+        typer.Option(help="JSON file mapping file headers to fields (see docs/import.md)."),
     ] = None,
     policy: Annotated[
-        str, typer.Option(help="Existing customers: skip, overwrite or fill (empty fields).")
+        str, typer.Option(help="Existing records: skip, overwrite or fill (empty fields).")
     ] = "skip",
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check everything and report; write nothing.")
@@ -278,7 +286,8 @@ def import_customers(
         int | None, typer.Option(help="Take up this job again where it stopped.")
     ] = None,
 ) -> None:
-    """Import customers from a file; every good row lands once, every bad one is reported."""
+    """Import customers (or orders, deals …) from a file; every good row lands once, every
+    bad one is reported."""
     import csv
 
     from rapport.imports import service as imports
@@ -309,6 +318,7 @@ def import_customers(
                         session=session,
                         actor=actor,
                         path=file,
+                        entity=kind,
                         preset=preset,
                         mapping=columns,
                         options=options,
@@ -335,7 +345,8 @@ def import_customers(
     finally:
         engine.dispose()
     verb = "would be " if job.dry_run else ""
-    table = Table("rows", "count", title=f"Import job {job.id}: {job.filename} ({job.preset})")
+    title = f"Import job {job.id}: {job.entity} rows of {job.filename} ({job.preset})"
+    table = Table("rows", "count", title=title)
     table.add_row(f"{verb}created", f"{job.created_rows:,}")
     table.add_row(f"{verb}updated", f"{job.updated_rows:,}")
     table.add_row(f"{verb}skipped (already there)", f"{job.skipped_rows:,}")

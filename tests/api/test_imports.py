@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from tests.api.conftest import Cast
+from tests.api.conftest import Cast, MakeCustomer
 
 FILE = (
     "姓名,手机,邮箱,城市\n"
@@ -66,3 +66,27 @@ def test_a_dry_run_writes_nothing(cast: Cast) -> None:
     job = client.post("/api/v1/imports", files=files, data={"dry_run": "true"}).json()
     assert client.get(f"/api/v1/imports/{job['id']}").json()["created_rows"] == 1
     assert client.get("/api/v1/customers", params={"q": "Dry Runner"}).json()["items"] == []
+
+
+def test_interactions_land_only_on_customers_the_importer_can_see(
+    cast: Cast, make_customer: MakeCustomer
+) -> None:
+    mine = make_customer(by="rep_a", name="导入跟进甲", external_id=f"EXT-A-{cast['rep_a'].id}")
+    theirs = make_customer(by="rep_b", name="导入跟进乙", external_id=f"EXT-B-{cast['rep_b'].id}")
+    lines = "客户编号,跟进方式,跟进时间,跟进内容\n"
+    lines += f"{mine['external_id']},电话,2026-06-01 10:00,谈了续约\n"
+    lines += f"{theirs['external_id']},电话,2026-06-01 11:00,不该进来\n"
+    client = cast.client("rep_a")
+    response = client.post(
+        "/api/v1/imports",
+        files={"file": ("跟进.csv", lines.encode("utf-8"), "text/csv")},
+        data={"entity": "interaction"},
+    )
+    assert response.status_code == 202, response.text
+    job = client.get(f"/api/v1/imports/{response.json()['id']}").json()
+    assert (job["entity"], job["created_rows"], job["error_rows"]) == ("interaction", 1, 1)
+    logged = client.get("/api/v1/interactions", params={"customer_id": mine["id"]}).json()
+    assert [i["body"] for i in logged["items"]] == ["谈了续约"]
+    assert logged["items"][0]["user_id"] == cast["rep_a"].id
+    refused = client.get(f"/api/v1/imports/{job['id']}/errors").text
+    assert "no customer you can see" in refused

@@ -22,6 +22,7 @@ from rapport.imports import service
 from rapport.imports.models import ImportJob, ImportStatus
 from rapport.users.models import Role, User
 from tests.conftest import empty_database
+from tests.imports.killing import run_until_killed
 
 ACTOR = Actor.system(ChangeSource.IMPORT)
 
@@ -145,14 +146,8 @@ def test_a_killed_import_resumes_without_duplicates_or_losses(
         job_id = service.start(session=session, actor=ACTOR, path=path,
                                options=service.Options(batch_size=3)).id  # fmt: skip
 
-    def killed(_count: int) -> None:
-        raise KeyboardInterrupt  # the process dies after its first batch landed
-
-    with pytest.raises(KeyboardInterrupt):
-        service.run(factory=factory, actor=ACTOR, job_id=job_id, path=path, on_progress=killed)
-    with factory() as session:
-        halfway = session.get_one(ImportJob, job_id)
-        assert (halfway.status, halfway.last_committed_row) == (ImportStatus.RUNNING, 4)
+    halfway = run_until_killed(factory, ACTOR, job_id, path)
+    assert (halfway.status, halfway.last_committed_row) == (ImportStatus.RUNNING, 4)
     assert len(_customers(factory)) == 3
 
     done = service.run(factory=factory, actor=ACTOR, job_id=job_id, path=path)

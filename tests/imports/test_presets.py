@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from rapport.imports.presets import PRESETS, detect
+from rapport.imports.record_columns import RECORD_COLUMNS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "import.md"
 
@@ -41,3 +42,13 @@ def test_detection_picks_the_source(header: list[str], expected: str) -> None:
     preset, mapping = detect(header)
     assert preset.name == expected
     assert "email" in mapping
+
+
+@pytest.mark.parametrize("entity", sorted(RECORD_COLUMNS))
+def test_every_record_column_is_documented(entity: str) -> None:
+    text = DOC.read_text(encoding="utf-8")
+    spec = RECORD_COLUMNS[entity]
+    assert f"`--type {entity}`" in text
+    missing = [h for field, names in spec.columns.items() for h in (field, *names)
+               if f"`{h}`" not in text]  # fmt: skip
+    assert not missing, f"docs/import.md lacks {missing} of {entity} imports"

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from fastapi.responses import StreamingResponse
@@ -39,7 +39,9 @@ MappingForm = Annotated[
     str | None,
     Form(description='JSON object, file header → customer field: {"手机号": "mobile"}.'),
 ]
-PolicyForm = Annotated[service.Policy, Form(description="What to do with existing customers.")]
+PolicyForm = Annotated[service.Policy, Form(description="What to do with existing records.")]
+Entity = Literal["customer", "order", "deal", "interaction", "ticket", "survey_response", "event"]
+EntityForm = Annotated[Entity, Form(description="What the file holds.")]
 DryRunForm = Annotated[bool, Form(description="Check everything, write nothing.")]
 AtomicForm = Annotated[bool, Form(description="All or nothing: one bad row stops the file.")]
 
@@ -99,7 +101,7 @@ def _run(request: Request, actor: Actor, job_id: int, path: Path) -> None:
     "",
     status_code=202,
     response_model=ImportJobRead,
-    summary="Upload a customer file (CSV or XLSX) and start importing it",
+    summary="Upload a file of customers, orders, deals … (CSV or XLSX) and start importing it",
 )
 def upload(
     request: Request,
@@ -107,6 +109,7 @@ def upload(
     actor: ActorDep,
     background: BackgroundTasks,
     file: Annotated[UploadFile, File(description="CSV (any common encoding) or XLSX.")],
+    entity: EntityForm = "customer",
     preset: PresetForm = None,
     mapping: MappingForm = None,
     policy: PolicyForm = "skip",
@@ -130,7 +133,8 @@ def upload(
             out.write(chunk)
     importer = Actor(actor.user_id, actor.role, actor.team_id, ChangeSource.IMPORT)
     try:
-        job = service.start(session=session, actor=importer, path=staging, preset=preset,
+        job = service.start(session=session, actor=importer, path=staging, entity=entity,
+                            preset=preset,
                             mapping=columns, options=service.Options(
                                 policy=policy, dry_run=dry_run, atomic=atomic))  # fmt: skip
     except Exception:

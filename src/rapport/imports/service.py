@@ -38,11 +38,14 @@ from rapport.imports.customer_rows import Converted, convert
 from rapport.imports.models import ImportJob, ImportRowError, ImportStatus
 from rapport.imports.presets import CUSTOMER_FIELDS, PRESETS, detect, mapping_for
 from rapport.imports.reader import open_table
+from rapport.imports.record_batch import HANDLERS, RecordBatch, order_key
+from rapport.imports.record_columns import RECORD_COLUMNS
 from rapport.users.models import User
 
 Policy = Literal["skip", "overwrite", "fill"]
 BATCH: Final = 2000
 MATCH_KEYS: Final = ("external_id", "email", "phone")
+ENTITIES: Final = ("customer", *RECORD_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -73,37 +76,75 @@ def start(
     session: Session,
     actor: Actor,
     path: Path,
+    entity: str = "customer",
     preset: str | None = None,
     mapping: dict[str, str] | None = None,
     options: Options = Options(),
 ) -> ImportJob:
-    """A new job for the customers in ``path``, with its column mapping worked out.
+    """A new job for the records of ``entity`` in ``path``, with its column mapping.
 
-    The preset is detected from the header unless named; ``mapping`` (header → field)
-    overrides single columns. Invalid when a named preset or a mapped field is unknown.
+    For customers the preset is detected from the header unless named; other record
+    types have one table of header names each (``record_columns``). ``mapping``
+    (header → field) overrides single columns. Invalid when the entity, a named preset
+    or a mapped field is unknown, or a field the records need has no column.
     """
-    records.may_create(actor=actor, kind=CUSTOMER)
+    if entity not in ENTITIES:
+        raise Invalid.field(
+            ("entity",), f"cannot import {entity!r}; use one of {', '.join(ENTITIES)}"
+        )
     table = open_table(path)
     table.close()
+    if entity != "customer":
+        if preset not in (None, "generic"):
+            raise Invalid.field(("preset",), "presets are for customer files; leave it out")
+        return _start_records(session, actor, path, table.header, entity, mapping or {}, options)
+    records.may_create(actor=actor, kind=CUSTOMER)
     if preset is not None and preset not in PRESETS:
         known = ", ".join(PRESETS)
         raise Invalid.field(("preset",), f"no preset {preset!r}; use one of {known}")
     chosen, fields = detect(table.header) if preset is None else (
         PRESETS[preset], mapping_for(PRESETS[preset], table.header))  # fmt: skip
-    for header, target in (mapping or {}).items():
-        if target not in CUSTOMER_FIELDS:
-            raise Invalid.field(("mapping", header), f"no customer field {target!r}")
-        if header not in table.header:
-            raise Invalid.field(("mapping", header), "the file has no such column")
-        fields = {f: h for f, h in fields.items() if h != header and f != target}
-        fields[target] = header
+    fields = remap(fields, mapping or {}, table.header, CUSTOMER_FIELDS, "customer")
     if "name" not in fields and "first_name" not in fields and "last_name" not in fields:
         raise Invalid.field(("mapping",), "no column gives the customer's name")
+    return _new_job(session, actor, path, "customer", chosen.name, fields, options)
+
+
+def remap(
+    fields: dict[str, str],
+    mapping: dict[str, str],
+    header: list[str],
+    known: tuple[str, ...],
+    entity: str,
+) -> dict[str, str]:
+    """``fields`` (field → header) with ``mapping`` (header → field) laid over it; a
+    header mapped to "" is left out. Invalid names the header that cannot be mapped."""
+    fields = dict(fields)
+    for column, target in mapping.items():
+        if target and target not in known:
+            raise Invalid.field(("mapping", column), f"no {entity} field {target!r}")
+        if column not in header:
+            raise Invalid.field(("mapping", column), "the file has no such column")
+        fields = {f: h for f, h in fields.items() if h != column and f != target}
+        if target:
+            fields[target] = column
+    return fields
+
+
+def _new_job(
+    session: Session,
+    actor: Actor,
+    path: Path,
+    entity: str,
+    preset: str,
+    fields: dict[str, str],
+    options: Options,
+) -> ImportJob:
     job = ImportJob(
-        entity="customer",
+        entity=entity,
         filename=path.name,
         file_sha256=file_digest(path),
-        preset=chosen.name,
+        preset=preset,
         mapping=fields,
         options={
             "policy": options.policy,
@@ -118,19 +159,67 @@ def start(
     return job
 
 
+def _start_records(
+    session: Session,
+    actor: Actor,
+    path: Path,
+    header: list[str],
+    entity: str,
+    mapping: dict[str, str],
+    options: Options,
+) -> ImportJob:
+    """A new job for orders, deals, interactions, tickets, answers or events."""
+    records.may_create(actor=actor, kind=HANDLERS[entity].kind)
+    spec = RECORD_COLUMNS[entity]
+    fields = spec.mapping_for(header)
+    fields = remap(fields, mapping, header, tuple(spec.columns), entity)
+    for needed in spec.required:
+        if not any(name in fields for name in needed):
+            raise Invalid.field(
+                ("mapping",), f"no column gives the {entity}'s {' or '.join(needed)}"
+            )
+    return _new_job(session, actor, path, entity, "generic", fields, options)
+
+
 def _batches(
-    rows: Iterator[tuple[int, list[str]]], header: list[str], after: int, size: int
+    rows: Iterator[tuple[int, list[str]]],
+    header: list[str],
+    after: int,
+    size: int,
+    together: Callable[[dict[str, str]], str | None] | None = None,
 ) -> Iterator[list[tuple[int, dict[str, str]]]]:
+    """The rows after row ``after`` in batches of ``size``; rows for which ``together``
+    gives the same key as the row before stay in one batch (the lines of an order)."""
     batch: list[tuple[int, dict[str, str]]] = []
     for number, cells in rows:
         if number <= after:
             continue
-        batch.append((number, dict(zip(header, cells, strict=False))))
-        if len(batch) >= size:
+        row = dict(zip(header, cells, strict=False))
+        if len(batch) >= size and not (
+            together and (key := together(row)) is not None and key == together(batch[-1][1])
+        ):
             yield batch
             batch = []
+        batch.append((number, row))
     if batch:
         yield batch
+
+
+def _together(job: ImportJob) -> Callable[[dict[str, str]], str | None] | None:
+    """For orders: the key that keeps an order's lines in one batch."""
+    if job.entity != "order":
+        return None
+    columns = {f: h for f, h in job.mapping.items() if f in ("number", "external_id")}
+    return lambda cells: order_key({f: cells.get(h, "").strip() for f, h in columns.items()
+                                    if cells.get(h, "").strip()})  # fmt: skip
+
+
+def _worker(session: Session, actor: Actor, job: ImportJob) -> _Batch | RecordBatch:
+    return (
+        _Batch(session, actor, job)
+        if job.entity == "customer"
+        else RecordBatch(session, actor, job)
+    )
 
 
 class _Batch:
@@ -329,10 +418,12 @@ def run(
         if whole:
             _run_whole(factory, actor, job, table, size, on_progress)
         else:
-            for batch in _batches(table.rows, table.header, job.last_committed_row, size):
+            together = _together(job)
+            batches = _batches(table.rows, table.header, job.last_committed_row, size, together)
+            for batch in batches:
                 with session_scope(factory) as session:
                     current = session.get_one(ImportJob, job_id)
-                    work = _Batch(session, actor, current)
+                    work = _worker(session, actor, current)
                     work.process(batch)
                     _account(session, current, work, batch[-1][0])
                 if on_progress:
@@ -346,7 +437,7 @@ def run(
         return done
 
 
-def _account(session: Session, job: ImportJob, work: _Batch, last_row: int) -> None:
+def _account(session: Session, job: ImportJob, work: _Batch | RecordBatch, last_row: int) -> None:
     """Record a batch's outcome on the job, in the batch's own transaction."""
     if work.errors:
         insert_rows(session.connection(), _ERRORS, work.errors)
@@ -374,8 +465,8 @@ def _run_whole(
     try:
         with session.begin():
             current = session.get_one(ImportJob, job.id)
-            for batch in _batches(table.rows, table.header, last, size):
-                work = _Batch(session, actor, current)
+            for batch in _batches(table.rows, table.header, last, size, _together(job)):
+                work = _worker(session, actor, current)
                 work.process(batch)
                 session.flush()
                 totals.errors += work.errors

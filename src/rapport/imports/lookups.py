@@ -1,0 +1,200 @@
+"""The records an import batch refers to by name, found with one query per kind.
+
+A row names its customer, owner, product, order, campaign, survey or pipeline stage in
+words (an email, a SKU, an order number, a stage label); the batch looks all of them up
+at once and each row then reads its ids from here. Customers are only found among
+those the importing user may see.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from rapport import normalize, records
+from rapport.access import Actor
+from rapport.campaigns.models import Campaign
+from rapport.config import get_settings
+from rapport.customers.models import Customer
+from rapport.customers.service import RECORD as CUSTOMER
+from rapport.deals.models import Pipeline, Stage, StageOutcome
+from rapport.imports.cells import LOST, WON
+from rapport.imports.presets import fold
+from rapport.orders.models import Order
+from rapport.products.models import Product
+from rapport.surveys.models import Survey
+from rapport.users.models import User
+
+CUSTOMER_KEYS = ("customer_external_id", "customer_email", "customer_phone", "customer_name")
+_DESCRIBED = {
+    "customer_external_id": "external id", "customer_email": "email",
+    "customer_phone": "phone", "customer_name": "name",
+}  # fmt: skip
+
+
+class LookupError_(ValueError):
+    """A reference that names nothing (or more than one thing); the message says which."""
+
+
+def _normal_email(text: str) -> str:
+    try:
+        return normalize.email(text)
+    except ValueError:
+        return text.lower()
+
+
+def _normal_phone(text: str) -> str:
+    try:
+        return normalize.phone(text, region=get_settings().default_region)
+    except ValueError:
+        return text
+
+
+class Lookups:
+    """What the rows of one batch name, resolved to ids."""
+
+    def __init__(self, session: Session, actor: Actor) -> None:
+        self.session, self.actor = session, actor
+        self.customers: dict[str, dict[str, list[int]]] = {k: {} for k in CUSTOMER_KEYS}
+        self.users: dict[str, int] = {}
+        self.products: dict[str, int] = {}
+        self.orders: dict[str, int] = {}
+        self.campaigns: dict[str, int] = {}
+        self.surveys: dict[str, int] = {}
+        self.pipelines: list[Pipeline] = []
+
+    def load(self, rows: Iterable[dict[str, str]]) -> Lookups:
+        """Look up everything ``rows`` (field → cell text) name; returns itself."""
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for row in rows:
+            for field, text in row.items():
+                wanted[field].add(text)
+        self._load_customers(wanted)
+        people = wanted["owner"] | wanted["user"] | wanted["assignee"]
+        if people:
+            stmt = select(User.id, func.lower(User.email), User.name).where(
+                User.is_active.is_(True),
+                or_(func.lower(User.email).in_({p.lower() for p in people}), User.name.in_(people)),
+            )
+            for user_id, email, name in self.session.execute(stmt):
+                self.users.setdefault(email, user_id)
+                self.users.setdefault(name, user_id)
+        if wanted["product"]:
+            stmt_p = select(Product.id, Product.sku, Product.name).where(
+                Product.deleted_at.is_(None),
+                or_(Product.sku.in_(wanted["product"]), Product.name.in_(wanted["product"])),
+            )
+            for product_id, sku, name in self.session.execute(stmt_p):
+                self.products[sku] = product_id
+                self.products.setdefault(name, product_id)
+        if wanted["order"]:
+            stmt_o = select(Order.id, Order.number, Order.external_id).where(
+                Order.deleted_at.is_(None),
+                or_(Order.number.in_(wanted["order"]), Order.external_id.in_(wanted["order"])),
+            )
+            for order_id, number, external_id in self.session.execute(stmt_o):
+                self.orders[number] = order_id
+                if external_id:
+                    self.orders.setdefault(external_id, order_id)
+        if wanted["campaign"]:
+            stmt_c = select(Campaign.id, Campaign.name).where(
+                Campaign.deleted_at.is_(None), Campaign.name.in_(wanted["campaign"])
+            )
+            self.campaigns = {name: i for i, name in self.session.execute(stmt_c)}
+        if wanted["survey"]:
+            stmt_s = select(Survey.id, Survey.name).where(
+                Survey.deleted_at.is_(None), Survey.name.in_(wanted["survey"])
+            )
+            self.surveys = {name: i for i, name in self.session.execute(stmt_s)}
+        if wanted["stage"] or wanted["pipeline"]:
+            stmt_pl = select(Pipeline).where(Pipeline.deleted_at.is_(None))
+            self.pipelines = list(
+                self.session.scalars(stmt_pl.options(selectinload(Pipeline.stages)))
+            )
+        return self
+
+    def _load_customers(self, wanted: dict[str, set[str]]) -> None:
+        emails = {_normal_email(e) for e in wanted["customer_email"]}
+        phones = {_normal_phone(p) for p in wanted["customer_phone"]}
+        columns: dict[str, Any] = {
+            "customer_external_id": (Customer.external_id, wanted["customer_external_id"]),
+            "customer_email": (Customer.email, emails),
+            "customer_phone": (Customer.phone, phones),
+            "customer_name": (Customer.name, wanted["customer_name"]),
+        }
+        conditions = [column.in_(values) for column, values in columns.values() if values]
+        if not conditions:
+            return
+        visible = records.select_visible(CUSTOMER, self.actor).where(or_(*conditions))
+        stmt = visible.with_only_columns(
+            Customer.id, Customer.external_id, Customer.email, Customer.phone, Customer.name
+        )
+        for customer_id, external_id, email, phone, name in self.session.execute(stmt):
+            for key, value in zip(CUSTOMER_KEYS, (external_id, email, phone, name), strict=True):
+                if value:
+                    self.customers[key].setdefault(value, []).append(customer_id)
+
+    def customer(self, row: dict[str, str]) -> tuple[str, int]:
+        """The field that found the row's customer, and its id; LookupError_ naming the
+        first field given when none finds exactly one."""
+        given = [k for k in CUSTOMER_KEYS if row.get(k)]
+        if not given:
+            raise LookupError_("no column names the customer (external id, email, phone or name)")
+        for key in given:
+            text = row[key]
+            text = {"customer_email": _normal_email, "customer_phone": _normal_phone}.get(key, str)(
+                text
+            )
+            found = sorted(set(self.customers[key].get(text, [])))
+            if len(found) == 1:
+                return key, found[0]
+            if len(found) > 1:
+                raise LookupError_(
+                    f"{len(found)} customers have this {_DESCRIBED[key]}; "
+                    "name the customer by external id, email or phone"
+                )
+        raise LookupError_(f"no customer you can see has this {_DESCRIBED[given[0]]}")
+
+    def user(self, text: str) -> int:
+        """The active user with this email or name."""
+        found = self.users.get(text.lower() if "@" in text else text)
+        if found is None:
+            raise LookupError_("no active user with this email or name")
+        return found
+
+    def named(self, table: dict[str, int], text: str, what: str) -> int:
+        """The id that ``text`` names in ``table`` (products, orders …)."""
+        found = table.get(text)
+        if found is None:
+            raise LookupError_(f"no {what} {text!r}")
+        return found
+
+    def pipeline(self, text: str | None) -> Pipeline:
+        """The pipeline named ``text``, or the default one."""
+        for pipeline in self.pipelines:
+            if (text is None and pipeline.is_default) or (
+                text is not None and fold(pipeline.name) == fold(text)
+            ):
+                return pipeline
+        if text is None:
+            raise LookupError_("there is no default pipeline; name one or create one first")
+        raise LookupError_(f"no pipeline {text!r}")
+
+    @staticmethod
+    def stage(pipeline: Pipeline, text: str) -> Stage:
+        """The stage of ``pipeline`` called ``text``; other CRMs' won/lost words find the
+        pipeline's won or lost stage."""
+        for stage in pipeline.stages:
+            if fold(stage.name) == fold(text):
+                return stage
+        word = " ".join(text.lower().replace("_", " ").split())
+        outcome = StageOutcome.WON if word in WON else StageOutcome.LOST if word in LOST else None
+        for stage in pipeline.stages:
+            if outcome is not None and stage.outcome is outcome:
+                return stage
+        names = ", ".join(stage.name for stage in pipeline.stages)
+        raise LookupError_(f"pipeline {pipeline.name!r} has no stage {text!r} (it has {names})")
