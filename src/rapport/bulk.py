@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Date, Table
@@ -30,6 +31,8 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:
+    if value is not None and value.tzinfo is UTC:  # the common case, without conversions
+        return value.isoformat(" ", "microseconds")[:26]
     aware = _aware(value)
     if aware is None:
         return None
@@ -65,27 +68,51 @@ def _converters(table: Table, columns: Sequence[str], dialect: str) -> list[Conv
     return out
 
 
-def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys, all columns of ``table`` or some) at speed."""
+def row_converter(
+    table: Table, columns: Sequence[str], dialect: str
+) -> Callable[[dict[str, Any]], list[Any]]:
+    """A function from a row (a dict with at least ``columns``) to the list of its values
+    as the driver takes them; only the columns whose type needs it are converted."""
+    getter = itemgetter(*columns)
+    convert = [(i, c) for i, c in enumerate(_converters(table, columns, dialect)) if c]
+    single = len(columns) == 1
+
+    def values(row: dict[str, Any]) -> list[Any]:
+        out = [getter(row)] if single else list(getter(row))
+        for index, function in convert:
+            out[index] = function(out[index])
+        return out
+
+    return values
+
+
+def insert_values(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert ``rows`` of driver-ready values for ``columns`` (see ``row_converter``)."""
     if not rows:
         return
-    columns = list(rows[0])
     dialect = connection.dialect.name
-    converters = _converters(table, columns, dialect)
-    tuples = [
-        tuple(
-            row[name] if c is None else c(row[name])
-            for name, c in zip(columns, converters, strict=True)
-        )
-        for row in rows
-    ]
     quoted = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in columns)
     name = connection.dialect.identifier_preparer.format_table(table)
     if dialect == "postgresql":
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY {name} ({quoted}) FROM STDIN") as copy:
-            for values in tuples:
+            for values in rows:
                 copy.write_row(values)
         return
     marks = ", ".join("?" if dialect == "sqlite" else "%s" for _ in columns)
-    connection.exec_driver_sql(f"INSERT INTO {name} ({quoted}) VALUES ({marks})", tuples)
+    statement = f"INSERT INTO {name} ({quoted}) VALUES ({marks})"
+    if dialect == "sqlite":  # the driver's own cursor takes lists as they are
+        connection.connection.driver_connection.executemany(statement, rows)  # type: ignore[union-attr]
+        return
+    connection.exec_driver_sql(statement, [tuple(values) for values in rows])
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys, all columns of ``table`` or some) at speed."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    convert = row_converter(table, columns, connection.dialect.name)
+    insert_values(connection, table, columns, [convert(row) for row in rows])

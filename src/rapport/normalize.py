@@ -69,6 +69,7 @@ def email(value: str) -> str:
     return validated.normalized.lower()
 
 
+@cache
 def _example_phone(region: str) -> str:
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
     if example is None:

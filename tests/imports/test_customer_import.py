@@ -206,3 +206,21 @@ def test_a_mapping_overrides_the_preset(factory: sessionmaker[Session], tmp_path
     assert (job.created_rows, job.error_rows) == (1, 0)
     zhou = _customers(factory)[0]
     assert (zhou.name, zhou.phone, zhou.notes) == ("周八", "+8613800001111", "VIP")
+
+
+def test_rows_checked_in_a_second_process_give_the_same_result(
+    factory: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [GENERIC_ROWS[0]] + [row[:] for _ in range(3) for row in GENERIC_ROWS[1:]]
+    for i, row in enumerate(rows[1:]):  # different people, same kinds of mistakes
+        row[2] = row[2].replace("@", f"{i}@") if "@" in row[2] else row[2]
+        row[1] = row[1].replace("0", str(i % 10), 1) if len(row[1]) > 5 else row[1]
+    path = _write_csv(tmp_path / "c.csv", rows, "utf-8")
+    inline = _import(factory, path, dry_run=True, batch_size=4)
+    monkeypatch.setattr(service, "PARALLEL_FROM_BYTES", 0)
+    parallel = _import(factory, path, batch_size=4)
+    assert parallel.created_rows == inline.created_rows > 0
+    assert _errors(factory, parallel.id) == _errors(factory, inline.id)
+    people = [c for c in _customers(factory) if c.kind is CustomerKind.PERSON]
+    assert len(people) == parallel.created_rows
+    assert all(c.name_latin and c.created_at for c in people)

@@ -10,13 +10,19 @@ problem names the column of the file it came from.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Final
+from functools import cache
+from typing import Any, Final, cast
 
 import babel
 from pydantic import ValidationError
+from sqlalchemy import Table
 
+from rapport.bulk import row_converter
+from rapport.customers import names
+from rapport.customers.models import Customer, CustomerKind
 from rapport.customers.names import has_han
 from rapport.customers.schemas import CustomerCreate
 
@@ -58,6 +64,8 @@ class Converted:
     company_name: str | None = None
     owner: str | None = None
     created_at: datetime | None = None
+    latin: str | None = None  # the name in Latin letters, for a new customer
+    row: list[Any] | None = None  # the new customer's NEW_COLUMNS, ready for the driver
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # column, value, why
 
 
@@ -150,4 +158,53 @@ def convert(raw: dict[str, str], columns: dict[str, str]) -> Converted:
             bad(source, message)
         return out
     out.values = checked.model_dump(exclude_unset=True)
+    return out
+
+
+_CUSTOMERS = cast(Table, Customer.__table__)
+NEW_COLUMNS: Final = tuple(c.key for c in _CUSTOMERS.columns if c.key != "id")
+
+
+@cache
+def row_values(dialect: str) -> Callable[[dict[str, Any]], list[Any]]:
+    """Turns a new customer's columns into the NEW_COLUMNS values ``dialect``'s driver takes."""
+    return row_converter(_CUSTOMERS, NEW_COLUMNS, dialect)
+
+
+def new_customer(
+    values: dict[str, Any], created: datetime | None, latin: str | None, now: datetime
+) -> dict[str, Any]:
+    """A new customer's columns: the defaults, then ``values``; every NEW_COLUMNS key."""
+    row: dict[str, Any] = dict.fromkeys(NEW_COLUMNS)
+    row.update(kind=CustomerKind.PERSON, lifecycle_stage="lead", custom_fields={},
+               marketing_opt_out=False, created_at=created or now, updated_at=now)  # fmt: skip
+    row.update(values)
+    row["kind"] = CustomerKind(row["kind"])
+    person = row["kind"] is CustomerKind.PERSON
+    row["name_latin"] = latin or row["name_latin"] or names.latin(row["name"], person=person)
+    return row
+
+
+def check_rows(
+    batch: list[tuple[int, dict[str, str]]], mapping: dict[str, str], dialect: str
+) -> list[tuple[int, Converted]]:
+    """Each row of ``batch`` (header → cell) converted by ``mapping`` (field → header); a
+    good row also as the values of a new customer for ``dialect``'s driver.
+
+    Needs no database, so an import can run it in another process while it writes.
+    """
+    now = datetime.now(UTC)
+    convert_row = row_values(dialect)
+    out = []
+    for number, cells in batch:
+        raw = {name: cells.get(header, "") for name, header in mapping.items()}
+        converted = convert(raw, mapping)
+        if not converted.problems:
+            person = converted.values.get("kind", "person") == "person"
+            converted.latin = converted.values.get("name_latin") or names.latin(
+                converted.values["name"], person=person
+            )
+            fresh = new_customer(converted.values, converted.created_at, converted.latin, now)
+            converted.row = convert_row(fresh)
+        out.append((number, converted))
     return out

@@ -261,8 +261,10 @@ class RecordBatch:
             self.errors.append({"job_id": self.job.id, "row_number": number, "column": column,
                                 "value": value or None, "reason": reason})  # fmt: skip
 
-    def process(self, batch: Rows) -> None:
-        """Read, look up, match and write one batch (inside the caller's transaction)."""
+    def process(self, batch: Rows, _checked: object = None) -> None:
+        """Read, look up, match and write one batch (inside the caller's transaction).
+
+        The second argument is part of the customer importer's interface, unused here."""
         problems: list[Problem] = []
         texts: Rows = []
         for number, cells in batch:

@@ -16,9 +16,11 @@ only the fields they lack.
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
@@ -28,13 +30,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from rapport import records
 from rapport.access import Action, Actor
 from rapport.audit.models import AuditAction, AuditEntry
-from rapport.bulk import insert_rows
+from rapport.bulk import insert_rows, insert_values, row_converter
 from rapport.customers import names
 from rapport.customers.models import Customer, CustomerKind
 from rapport.customers.service import RECORD as CUSTOMER
 from rapport.db import session_scope, utcnow
 from rapport.errors import Invalid, NotFound
-from rapport.imports.customer_rows import Converted, convert
+from rapport.imports.customer_rows import (
+    NEW_COLUMNS,
+    Converted,
+    check_rows,
+    new_customer,
+    row_values,
+)
 from rapport.imports.models import ImportJob, ImportRowError, ImportStatus
 from rapport.imports.presets import CUSTOMER_FIELDS, PRESETS, detect, mapping_for
 from rapport.imports.reader import open_table
@@ -43,8 +51,12 @@ from rapport.imports.record_columns import RECORD_COLUMNS
 from rapport.users.models import User
 
 Policy = Literal["skip", "overwrite", "fill"]
-BATCH: Final = 2000
+BATCH: Final = 5000
 MATCH_KEYS: Final = ("external_id", "email", "phone")
+# Customer files from this size on have their rows checked in a second process.
+PARALLEL_FROM_BYTES = 4 << 20
+AHEAD: Final = 1  # batches checked ahead of the one being written
+IMPORT_CACHE_KIB: Final = 48 * 1024
 ENTITIES: Final = ("customer", *RECORD_COLUMNS)
 
 
@@ -214,6 +226,29 @@ def _together(job: ImportJob) -> Callable[[dict[str, str]], str | None] | None:
                                     if cells.get(h, "").strip()})  # fmt: skip
 
 
+def _checked(
+    batches: Iterator[list[tuple[int, dict[str, str]]]], job: ImportJob, path: Path, dialect: str
+) -> Iterator[tuple[list[tuple[int, dict[str, str]]], list[tuple[int, Converted]] | None]]:
+    """Each batch with its rows checked, for customer files big enough to be worth it in a
+    second process (so the rows of the next batches are checked while one is written);
+    otherwise with None, and the batch checks its own rows."""
+    if job.entity != "customer" or path.stat().st_size < PARALLEL_FROM_BYTES:
+        for batch in batches:
+            yield batch, None
+        return
+    # spawn, not fork: the importing process may be a server with threads and connections
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        pending: deque[tuple[list[tuple[int, dict[str, str]]], Future[Any]]] = deque()
+        for batch in batches:
+            pending.append((batch, pool.submit(check_rows, batch, job.mapping, dialect)))
+            if len(pending) > AHEAD:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+
+
 def _worker(session: Session, actor: Actor, job: ImportJob) -> _Batch | RecordBatch:
     return (
         _Batch(session, actor, job)
@@ -256,8 +291,10 @@ class _Batch:
         found: dict[str, int] = {row[0]: row[1] for row in self.session.execute(stmt)}
         missing = sorted(wanted - set(found))
         if missing:
-            rows = [self._new_row({"name": n, "kind": CustomerKind.COMPANY, "owner_id": owner},
-                                  None) for n in missing]  # fmt: skip
+            now, convert = utcnow(), row_values(self.session.get_bind().dialect.name)
+            rows = [convert(new_customer({"name": n, "kind": CustomerKind.COMPANY,
+                                          "owner_id": owner}, None, None, now))
+                    for n in missing]  # fmt: skip
             ids = self._insert(rows, [f"company named in {self.job.filename}"] * len(rows))
             found.update(zip(missing, ids, strict=True))
         return found
@@ -270,47 +307,45 @@ class _Batch:
         stmt = select(Customer).where(Customer.deleted_at.is_(None), or_(*conditions))
         return list(self.session.scalars(stmt))
 
-    def _new_row(self, values: dict[str, Any], created: datetime | None) -> dict[str, Any]:
-        now = utcnow()
-        row: dict[str, Any] = {c.key: None for c in _CUSTOMERS.columns if c.key != "id"}
-        person = values.get("kind", CustomerKind.PERSON) == CustomerKind.PERSON
-        row.update(kind=CustomerKind.PERSON, lifecycle_stage="lead", custom_fields={},
-                   marketing_opt_out=False, created_at=created or now, updated_at=now)  # fmt: skip
-        row.update(values)
-        row["kind"] = CustomerKind(row["kind"])
-        row["name_latin"] = row["name_latin"] or names.latin(row["name"], person=person)
-        return row
-
-    def _insert(self, rows: list[dict[str, Any]], notes: list[str]) -> list[int]:
-        """Write new customers at the driver's speed; their ids, in the order of ``rows``."""
+    def _insert(self, rows: list[list[Any]], notes: list[str]) -> list[int]:
+        """Write new customers (NEW_COLUMNS values, see ``customer_rows.row_values``) at
+        the driver's speed, each with its audit row; their ids, in the order of ``rows``."""
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
             ids = list(connection.execute(_NEXT_IDS, {"n": len(rows)}).scalars())
-            for row, new_id in zip(rows, ids, strict=True):
-                row["id"] = new_id
-            insert_rows(connection, _CUSTOMERS, rows)
+            with_ids = [[new_id, *row] for new_id, row in zip(ids, rows, strict=True)]
+            insert_values(connection, _CUSTOMERS, ("id", *NEW_COLUMNS), with_ids)
         else:
             # This transaction holds SQLite's write lock from its first insert on, so
             # the rows get consecutive rowids ending at the last one inserted.
-            insert_rows(connection, _CUSTOMERS, rows)
+            insert_values(connection, _CUSTOMERS, NEW_COLUMNS, rows)
             last = int(connection.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
             ids = list(range(last - len(rows) + 1, last + 1))
-        now = utcnow()
-        audit = [{"entity": "customer", "entity_id": i, "action": AuditAction.CREATE.value,
-                  "field": None, "old_value": None, "new_value": note, "at": now,
-                  "user_id": self.actor.user_id, "source": self.actor.source.value,
-                  "request_id": None} for i, note in zip(ids, notes, strict=True)]  # fmt: skip
-        insert_rows(self.session.connection(), _AUDIT, audit)
+        convert = row_converter(_AUDIT, _AUDIT_COLUMNS, connection.dialect.name)
+        first = convert({"entity": "customer", "entity_id": 0, "action": AuditAction.CREATE.value,
+                         "field": None, "old_value": None, "new_value": "", "at": utcnow(),
+                         "user_id": self.actor.user_id, "source": self.actor.source.value,
+                         "request_id": None})  # fmt: skip
+        audit = []
+        for new_id, note in zip(ids, notes, strict=True):
+            values = first.copy()
+            values[1], values[5] = new_id, note
+            audit.append(values)
+        insert_values(connection, _AUDIT, _AUDIT_COLUMNS, audit)
         return ids
 
-    def process(self, batch: list[tuple[int, dict[str, str]]]) -> None:
-        """Validate, match and write one batch of rows (inside the caller's transaction)."""
+    def process(
+        self,
+        batch: list[tuple[int, dict[str, str]]],
+        checked: list[tuple[int, Converted]] | None = None,
+    ) -> None:
+        """Validate, match and write one batch of rows (inside the caller's transaction);
+        ``checked`` is the batch already through ``check_rows``, if it was done elsewhere."""
         fields = self.job.mapping
-        columns = dict(fields)
         good: list[tuple[int, Converted]] = []
-        for number, cells in batch:
-            raw = {field: cells.get(header, "") for field, header in fields.items()}
-            converted = convert(raw, columns)
+        if checked is None:
+            checked = check_rows(batch, fields, self.session.get_bind().dialect.name)
+        for number, converted in checked:
             for column, value, reason in converted.problems:
                 self.fail(number, column, value, reason)
             if not converted.problems:
@@ -359,7 +394,13 @@ class _Batch:
             else:
                 self._update(found, converted)
         if fresh:
-            values = [self._new_row(c.values, c.created_at) for _, c in fresh]
+            values = []
+            for _, converted in fresh:
+                row = converted.row
+                assert row is not None  # check_rows made it for every good row
+                row[_OWNER_AT] = converted.values.get("owner_id")
+                row[_COMPANY_AT] = converted.values.get("company_id")
+                values.append(row)
             notes = [f"imported from {self.job.filename}, row {n}" for n, _ in fresh]
             self._insert(values, notes)
             self.created += len(fresh)
@@ -388,7 +429,11 @@ class _Batch:
 
 
 _AUDIT = cast(Table, AuditEntry.__table__)
+_AUDIT_COLUMNS: Final = ("entity", "entity_id", "action", "field", "old_value", "new_value",
+                         "at", "user_id", "source", "request_id")  # fmt: skip
 _CUSTOMERS = cast(Table, Customer.__table__)
+_OWNER_AT: Final = NEW_COLUMNS.index("owner_id")
+_COMPANY_AT: Final = NEW_COLUMNS.index("company_id")
 _NEXT_IDS = text(
     "SELECT nextval(pg_get_serial_sequence('customers', 'id')) FROM generate_series(1, :n)"
 )
@@ -411,30 +456,42 @@ def run(
         if job.file_sha256 != file_digest(path):
             raise Invalid.field(("file",), "this is not the file the job was started with")
         job.status, job.started_at = ImportStatus.RUNNING, job.started_at or utcnow()
+        dialect = session.get_bind().dialect.name
     table = open_table(path)
     size = int(job.options.get("batch_size", BATCH))
     whole = job.dry_run or bool(job.options.get("atomic"))
     try:
         if whole:
-            _run_whole(factory, actor, job, table, size, on_progress)
+            _run_whole(factory, actor, job, (table, path), size, on_progress)
         else:
             together = _together(job)
             batches = _batches(table.rows, table.header, job.last_committed_row, size, together)
-            for batch in batches:
+            for batch, checked in _checked(batches, job, path, dialect):
                 with session_scope(factory) as session:
+                    _import_cache(session, dialect, on=True)
                     current = session.get_one(ImportJob, job_id)
                     work = _worker(session, actor, current)
-                    work.process(batch)
+                    work.process(batch, checked)
                     _account(session, current, work, batch[-1][0])
                 if on_progress:
                     on_progress(len(batch))
     finally:
         table.close()
     with session_scope(factory) as session:
+        _import_cache(session, dialect, on=False)
         done = session.get_one(ImportJob, job_id)
         done.status = ImportStatus.FAILED if done.error else ImportStatus.DONE
         done.finished_at = utcnow()
         return done
+
+
+def _import_cache(session: Session, dialect: str, *, on: bool) -> None:
+    """On SQLite, a page cache big enough for a batch's index pages while importing (a
+    batch of new customers touches pages all over the table's indexes, and each commit
+    writes what it changed once, not once per row), and back to the default after."""
+    if dialect == "sqlite":
+        size = -IMPORT_CACHE_KIB if on else -2000
+        session.connection().exec_driver_sql(f"PRAGMA cache_size={size}")
 
 
 def _account(session: Session, job: ImportJob, work: _Batch | RecordBatch, last_row: int) -> None:
@@ -453,11 +510,12 @@ def _run_whole(
     factory: sessionmaker[Session],
     actor: Actor,
     job: ImportJob,
-    table: Any,
+    source: tuple[Any, Path],
     size: int,
     on_progress: Callable[[int], None] | None,
 ) -> None:
     """A dry run or an all-or-nothing job: every batch in one transaction."""
+    table, table_path = source
     totals = _Batch.__new__(_Batch)
     totals.errors, totals.created, totals.updated, totals.skipped = [], 0, 0, 0
     last = job.last_committed_row
@@ -465,9 +523,11 @@ def _run_whole(
     try:
         with session.begin():
             current = session.get_one(ImportJob, job.id)
-            for batch in _batches(table.rows, table.header, last, size, _together(job)):
+            batches = _batches(table.rows, table.header, last, size, _together(job))
+            dialect = session.get_bind().dialect.name
+            for batch, checked in _checked(batches, job, table_path, dialect):
                 work = _worker(session, actor, current)
-                work.process(batch)
+                work.process(batch, checked)
                 session.flush()
                 totals.errors += work.errors
                 totals.created += work.created
