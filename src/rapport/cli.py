@@ -278,7 +278,7 @@ def import_records(
     all_or_nothing: Annotated[
         bool, typer.Option("--all-or-nothing", help="One bad row and nothing is imported.")
     ] = False,
-    batch_size: Annotated[int, typer.Option(min=1, help="Rows per transaction.")] = 5000,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per transaction.")] = 2000,
     errors: Annotated[
         Path | None, typer.Option(help="Write the refused rows to this CSV file.")
     ] = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, Index, Table
 
 
 def migrations_dir() -> Path:
@@ -57,8 +57,33 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database behind ``engine`` up to ``revision``."""
+    """Migrate the database behind ``engine`` up to ``revision``; at the head, also build
+    any index a bulk import dropped and could not build again (it was killed)."""
     _run(engine, lambda config: command.upgrade(config, revision))
+    if revision == "head":
+        from rapport.models import metadata  # the models need the migrated schema only here
+
+        with engine.begin() as connection:
+            restore_indexes(connection, metadata.tables.values())
+
+
+def restore_indexes(connection: Connection, tables: Iterable[Table]) -> list[Index]:
+    """Create each index of ``tables`` that the database lacks; the ones created."""
+    present = set(connection.exec_driver_sql(_INDEX_NAMES[connection.dialect.name]).scalars())
+    created = []
+    for table in tables:
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            if index.name not in present:
+                index.create(connection)
+                created.append(index)
+    return created
+
+
+# (SQLAlchemy's reflection skips expression indexes such as lower(name) on SQLite.)
+_INDEX_NAMES = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'index'",
+    "postgresql": "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()",
+}
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

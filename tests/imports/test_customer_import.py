@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from rapport import migrate
@@ -216,11 +216,55 @@ def test_rows_checked_in_a_second_process_give_the_same_result(
         row[2] = row[2].replace("@", f"{i}@") if "@" in row[2] else row[2]
         row[1] = row[1].replace("0", str(i % 10), 1) if len(row[1]) > 5 else row[1]
     path = _write_csv(tmp_path / "c.csv", rows, "utf-8")
-    inline = _import(factory, path, dry_run=True, batch_size=4)
-    monkeypatch.setattr(service, "PARALLEL_FROM_BYTES", 0)
+    inline = _import(factory, path, batch_size=4)
+    stored = _stored(factory)
+    with session_scope(factory) as session:
+        session.execute(delete(Customer))
+    monkeypatch.setattr(service, "PARALLEL_FROM_BYTES", 0)  # and the indexes left till last
     parallel = _import(factory, path, batch_size=4)
     assert parallel.created_rows == inline.created_rows > 0
     assert _errors(factory, parallel.id) == _errors(factory, inline.id)
+    assert _stored(factory) == stored
     people = [c for c in _customers(factory) if c.kind is CustomerKind.PERSON]
     assert len(people) == parallel.created_rows
     assert all(c.name_latin and c.created_at for c in people)
+    with factory() as session:
+        assert migrate.restore_indexes(session.connection(), [Customer.__table__]) == []
+
+
+def _stored(factory: sessionmaker[Session]) -> list[tuple[object, ...]]:
+    """Every customer's columns but the id and times, in name order."""
+    columns = [c for c in Customer.__table__.c if c.key not in ("id", "company_id", "created_at",
+                                                                 "updated_at")]  # fmt: skip
+    with factory() as session:
+        return sorted(tuple(row) for row in session.execute(select(*columns)))
+
+
+def test_indexes_left_out_by_a_killed_import_are_built_again(
+    factory: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [GENERIC_ROWS[0]] + [[f"客户{i}", f"1380000{i:04d}", "", "", "", "", "", ""]
+                                for i in range(10)]  # fmt: skip
+    path = _write_csv(tmp_path / "c.csv", rows, "utf-8")
+    monkeypatch.setattr(service, "PARALLEL_FROM_BYTES", 0)
+    with session_scope(factory) as session:
+        job = service.start(session=session, actor=ACTOR, path=path,
+                            options=service.Options(batch_size=4))  # fmt: skip
+        job_id = job.id
+    dropped = service._defer_indexes(factory, job, path)  # as a run does, then dies
+    if factory.kw["bind"].dialect.name == "postgresql":
+        assert dropped == []  # PostgreSQL keeps its indexes while importing
+        return
+    assert "ix_customers_lower_name" in dropped and "ix_customers_phone" not in dropped
+    with factory() as session:
+        listed = session.connection().exec_driver_sql(migrate._INDEX_NAMES["sqlite"])
+        present = set(listed.scalars())
+    assert not present & set(dropped)
+    job = service.run(factory=factory, actor=ACTOR, job_id=job_id, path=path)
+    assert job.created_rows == 10
+    with factory() as session:
+        assert migrate.restore_indexes(session.connection(), [Customer.__table__]) == []
+    service._defer_indexes(factory, job, path)
+    migrate.upgrade(factory.kw["bind"])  # what the next start of Rapport does
+    with factory() as session:
+        assert migrate.restore_indexes(session.connection(), [Customer.__table__]) == []

@@ -13,14 +13,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from enum import Enum as PyEnum
 from functools import cache
 from typing import Any, Final, cast
 
 import babel
 from pydantic import ValidationError
-from sqlalchemy import Table
+from sqlalchemy import Enum, Table
 
-from rapport.bulk import row_converter
+from rapport.bulk import converters, row_converter
 from rapport.customers import names
 from rapport.customers.models import Customer, CustomerKind
 from rapport.customers.names import has_han
@@ -194,17 +195,43 @@ def check_rows(
     Needs no database, so an import can run it in another process while it writes.
     """
     now = datetime.now(UTC)
-    convert_row = row_values(dialect)
+    template = [
+        _plain(v) for v in row_values(dialect)(new_customer({"name": "-"}, None, None, now))
+    ]
+    place = _places(dialect)
+    latin_at, created_at = place["name_latin"][0], place["created_at"]
     out = []
     for number, cells in batch:
         raw = {name: cells.get(header, "") for name, header in mapping.items()}
         converted = convert(raw, mapping)
         if not converted.problems:
-            person = converted.values.get("kind", "person") == "person"
-            converted.latin = converted.values.get("name_latin") or names.latin(
-                converted.values["name"], person=person
+            values = converted.values
+            converted.latin = values.get("name_latin") or names.latin(
+                values["name"], person=values.get("kind", "person") == "person"
             )
-            fresh = new_customer(converted.values, converted.created_at, converted.latin, now)
-            converted.row = convert_row(fresh)
+            row = template.copy()
+            for key, value in values.items():
+                at, to_driver = place[key]
+                row[at] = to_driver(value) if to_driver else value
+            row[latin_at] = converted.latin
+            if converted.created_at:
+                row[created_at[0]] = created_at[1](converted.created_at)  # type: ignore[misc]
+            converted.row = row
         out.append((number, converted))
     return out
+
+
+@cache
+def _places(dialect: str) -> dict[str, tuple[int, Callable[[Any], Any] | None]]:
+    """Each column's place in NEW_COLUMNS and what turns its value into the driver's
+    (enums become their plain text: the SQLite driver binds a str subclass slowly)."""
+    convert = converters(_CUSTOMERS, NEW_COLUMNS, dialect)
+    out: dict[str, tuple[int, Callable[[Any], Any] | None]] = {}
+    for at, (name, function) in enumerate(zip(NEW_COLUMNS, convert, strict=True)):
+        enum = isinstance(_CUSTOMERS.c[name].type, Enum)
+        out[name] = (at, function or (_plain if enum else None))
+    return out
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, PyEnum) else value
