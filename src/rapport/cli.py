@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from rapport import migrate
 from rapport.access import Actor
+from rapport.analytics.cli import app as analyze_app
 from rapport.audit.models import ChangeSource
 from rapport.config import get_settings
 from rapport.db import make_engine, make_sessionmaker, session_scope
@@ -33,6 +34,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(analyze_app, name="analyze")
 console = Console()
 err = Console(stderr=True)
 

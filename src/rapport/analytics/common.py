@@ -1,0 +1,61 @@
+"""What several analyses share: periods, breakdowns by a customer field, result tables."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields, is_dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Final, Literal
+
+import pyarrow as pa
+
+from rapport.analytics.source import Source
+
+_ONE_DAY: Final = timedelta(days=1)
+Period = Literal["day", "week", "month", "quarter", "year"]
+_UNITS: Final = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+# Customer fields a result may be broken down by (any other column is refused by name).
+BREAKDOWNS: Final = (
+    "kind", "gender", "country", "province", "city", "channel", "campaign_id", "owner_id",
+    "lifecycle_stage", "industry", "language",
+)  # fmt: skip
+
+
+class BadParameter(ValueError):
+    """An analysis parameter that cannot be used; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def truncate(column: Any, period: Period) -> Any:
+    """``column`` (a timestamp) cut to the start of its period, as a date."""
+    return column.truncate(_UNITS[period]).date()
+
+
+def with_breakdown(source: Source, table: Any, by: str | None) -> Any:
+    """``table`` (with a ``customer_id``) with a ``group`` column: the customer's ``by``
+    field as text, or the same value for every row when ``by`` is None."""
+    import ibis
+
+    if by is None:
+        return table.mutate(group=ibis.literal("all"))
+    if by not in BREAKDOWNS:
+        raise BadParameter("by", f"break down by one of {', '.join(BREAKDOWNS)}")
+    customers = source.table("customers").select(customer_id="id", group=by)
+    joined = table.inner_join(customers, "customer_id")
+    return joined.mutate(group=joined.group.cast("string").fill_null("(none)"))
+
+
+def as_of_timestamp(day: date) -> datetime:
+    """The first moment after ``day`` (naive UTC): data up to ``day`` inclusive is before it."""
+    return datetime(day.year, day.month, day.day) + _ONE_DAY
+
+
+def rows_to_arrow(rows: list[Any]) -> pa.Table:
+    """Result rows (dataclasses) as an Arrow table, for CSV and JSON output."""
+    if not rows:
+        return pa.table({})
+    assert is_dataclass(rows[0])
+    names = [f.name for f in fields(rows[0])]
+    return pa.table({n: [asdict(r)[n] for r in rows] for n in names})

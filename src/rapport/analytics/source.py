@@ -1,0 +1,257 @@
+"""Where the analyses read the CRM's tables: its own database, a folder of files, or any
+Ibis connection.
+
+Every analysis asks a ``Source`` for logical tables by name (``customers``, ``orders``
+…, the names of the CRM's tables) and gets Ibis tables with the CRM's column names and
+types, whatever holds them. Times are naive UTC timestamps everywhere.
+
+From the CRM's own database, a table is read once into Arrow and handed to an in-process
+DuckDB: measured on this machine (docs/design), per-customer aggregates over 10M orders
+run ten times faster in DuckDB than inside SQLite, and reading the columns out through
+ADBC costs seconds. What is read is exactly what the acting user may see (the same
+``records.select_visible`` as the API), with records in the recycle bin, and records of
+customers in the bin, left out. From a folder, DuckDB reads ``<table>.parquet`` or
+``<table>.csv`` (docs/data-format.md); any other Ibis connection is used as it is, so
+the analyses run where that data lives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, cast
+
+import adbc_driver_sqlite.dbapi as adbc_sqlite
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+from ibis.backends.duckdb import Backend as DuckDB
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Engine,
+    Enum,
+    Integer,
+    Select,
+    String,
+    Table,
+    Text,
+    select,
+)
+
+from rapport import records
+from rapport.access import Actor
+from rapport.customers.service import RECORD as CUSTOMER
+from rapport.db import UTCDateTime
+from rapport.deals.service import RECORD as DEAL
+from rapport.events.service import RECORD as EVENT
+from rapport.interactions.service import RECORD as INTERACTION
+from rapport.models import metadata
+from rapport.orders.service import RECORD as ORDER
+from rapport.surveys.service import RESPONSE_RECORD as SURVEY_RESPONSE
+from rapport.tickets.service import RECORD as TICKET
+
+# The tables that belong to someone: read through the access rules.
+_RECORDS: Final[Mapping[str, records.RecordType[Any]]] = {
+    "customers": CUSTOMER, "orders": ORDER, "deals": DEAL, "interactions": INTERACTION,
+    "tickets": TICKET, "survey_responses": SURVEY_RESPONSE, "events": EVENT,
+}  # fmt: skip
+# Tables whose rows are visible with the record they hang off.
+_CHILDREN: Final = {
+    "order_items": ("order_id", "orders"),
+    "deal_stage_changes": ("deal_id", "deals"),
+}
+# Reference data everyone may see (the recycle bin aside).
+_SHARED: Final = frozenset({"users", "teams", "products", "product_categories", "deal_items",
+                            "campaigns",
+                            "surveys", "pipelines", "stages", "quotas"})  # fmt: skip
+TABLES: Final = frozenset(_RECORDS) | frozenset(_CHILDREN) | _SHARED
+
+
+class MissingTable(LookupError):
+    """A source lacks a table (or a column) that an analysis needs."""
+
+
+@dataclass
+class Source:
+    """Logical CRM tables as Ibis tables, each loaded once, on first use."""
+
+    backend: Any  # an Ibis backend: the expressions run there
+    loader: Callable[[str], Any]  # table name → Ibis table
+    _loaded: dict[str, Any] = field(default_factory=dict)
+
+    def table(self, name: str) -> Any:
+        """The Ibis table ``name`` (one of ``TABLES``)."""
+        if name not in self._loaded:
+            self._loaded[name] = self.loader(name)
+        return self._loaded[name]
+
+    def to_arrow(self, expr: Any) -> pa.Table:
+        """Run ``expr`` where the data lives; the rows as Arrow."""
+        return cast(pa.Table, self.backend.to_pyarrow(expr))
+
+    @classmethod
+    def from_database(cls, engine: Engine, *, actor: Actor | None = None) -> Source:
+        """The CRM database behind ``engine``, as ``actor`` may see it (all of it, the
+        recycle bin aside, when no actor is given)."""
+        who = actor or Actor.system()
+        duck = ibis.duckdb.connect()
+        read = _sqlite_reader(engine) if engine.dialect.name == "sqlite" else _driver_reader(engine)
+
+        def load(name: str) -> Any:
+            table = _known(name)
+            query = _visible(name, who).compile(
+                dialect=engine.dialect, compile_kwargs={"literal_binds": True}
+            )
+            return _register(duck, name, _typed(read(str(query)), table))
+
+        return cls(duck, load)
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> Source:
+        """``<table>.parquet`` or ``<table>.csv`` files in ``folder`` (docs/data-format.md)."""
+        duck = ibis.duckdb.connect()
+
+        def load(name: str) -> Any:
+            table = _known(name)
+            for suffix, reader in ((".parquet", _parquet), (".csv", _csv)):
+                path = folder / f"{name}{suffix}"
+                if path.exists():
+                    live = _typed(reader(path, table), table)
+                    if "deleted_at" in live.column_names:
+                        live = live.filter(pc.is_null(live["deleted_at"]))
+                    return _register(duck, name, live)
+            raise MissingTable(f"{folder} has no {name}.parquet or {name}.csv")
+
+        return cls(duck, load)
+
+    @classmethod
+    def from_ibis(cls, backend: Any, *, names: Mapping[str, str] | None = None) -> Source:
+        """Tables of any Ibis connection (``names`` maps a logical name to the backend's,
+        when they differ); rows with ``deleted_at`` set are left out."""
+
+        def load(name: str) -> Any:
+            _known(name)
+            table = backend.table((names or {}).get(name, name))
+            if "deleted_at" in table.columns:
+                table = table.filter(table.deleted_at.isnull())
+            return table
+
+        return cls(backend, load)
+
+
+def _known(name: str) -> Table:
+    if name not in TABLES:
+        raise MissingTable(f"no table called {name}")
+    return metadata.tables[name]
+
+
+def _visible(name: str, actor: Actor) -> Select[Any]:
+    """The rows of table ``name`` that ``actor`` may see."""
+    table = metadata.tables[name]
+    if name in _RECORDS:
+        return records.select_visible(_RECORDS[name], actor).with_only_columns(*table.c)
+    if name in _CHILDREN:
+        link, parent = _CHILDREN[name]
+        ids = _visible(parent, actor).with_only_columns(metadata.tables[parent].c.id)
+        return select(*table.c).where(table.c[link].in_(ids))
+    stmt = select(*table.c)
+    return stmt.where(table.c.deleted_at.is_(None)) if "deleted_at" in table.c else stmt
+
+
+def _sqlite_reader(engine: Engine) -> Callable[[str], pa.Table]:
+    path = engine.url.database
+    if not path or path == ":memory:":
+        raise ValueError("analytics read a SQLite database from its file; this one has none")
+
+    def read(query: str) -> pa.Table:
+        with adbc_sqlite.connect(path) as connection, connection.cursor() as cursor:
+            # The driver takes a column's type from the first batch of rows (a column
+            # NULL there and text later fails), so the whole answer is one batch.
+            cursor.execute(f"SELECT count(*) FROM ({query})")
+            rows = cursor.fetchone()
+            size = max(1, int(rows[0]) if rows else 1)
+            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(size)})
+            cursor.execute(query)
+            return cursor.fetch_arrow_table()
+
+    return read
+
+
+def _driver_reader(engine: Engine) -> Callable[[str], pa.Table]:
+    """Rows through the engine's own driver (PostgreSQL), column by column into Arrow."""
+
+    def read(query: str) -> pa.Table:
+        with engine.connect() as connection:
+            result = connection.exec_driver_sql(query)
+            names = list(result.keys())
+            rows = result.fetchall()
+        return pa.table([pa.array([_json(row[i]) for row in rows]) for i in range(len(names))],
+                        names=names)  # fmt: skip
+
+    return read
+
+
+def _json(value: Any) -> Any:
+    """A JSON column's value as its text, as SQLite holds it."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
+
+
+def _arrow_type(column_type: Any) -> pa.DataType:
+    if isinstance(column_type, UTCDateTime):
+        return pa.timestamp("us")
+    if isinstance(column_type, Date):
+        return pa.date32()
+    if isinstance(column_type, Boolean):
+        return pa.bool_()
+    if isinstance(column_type, (Integer, BigInteger)):
+        return pa.int64()
+    if isinstance(column_type, (String, Text, Enum, JSON)):
+        return pa.string()
+    return pa.float64()
+
+
+def _typed(data: pa.Table, table: Table) -> pa.Table:
+    """``data`` with each column of ``table`` it holds in the CRM's type (timestamps naive
+    UTC); other columns are kept as they are."""
+    columns = []
+    for name in data.column_names:
+        values = data[name]
+        if name in table.c:
+            wanted = _arrow_type(table.c[name].type)
+            if pa.types.is_timestamp(values.type) and values.type.tz is not None:
+                values = pc.cast(values, pa.timestamp("us", tz=values.type.tz))
+                values = pc.cast(values, pa.timestamp("us"))  # the same instant, in UTC
+            if pa.types.is_dictionary(values.type):
+                values = pc.cast(values, values.type.value_type)
+            if values.null_count == len(values):  # typed by guess, if at all
+                values = pa.nulls(len(values), wanted)
+            elif values.type != wanted:
+                values = pc.cast(values, wanted)
+        columns.append(values)
+    return pa.table(columns, names=data.column_names)
+
+
+def _register(duck: DuckDB, name: str, data: pa.Table) -> Any:
+    duck.con.register(name, data)
+    return duck.table(name)
+
+
+def _parquet(path: Path, _table: Table) -> pa.Table:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path)
+
+
+def _csv(path: Path, table: Table) -> pa.Table:
+    """A CSV file (UTF-8, a header row) as Arrow; text columns stay text (a postcode
+    ``01234`` keeps its zero), an empty cell is missing."""
+    import pyarrow.csv as pcsv
+
+    text = {c.name: pa.string() for c in table.c if _arrow_type(c.type) == pa.string()}
+    options = pcsv.ConvertOptions(column_types=text, strings_can_be_null=True)
+    return pcsv.read_csv(path, convert_options=options)

@@ -1,0 +1,250 @@
+"""The analyses on fixtures small enough to compute by hand (docs/metrics.md), read from
+SQLite, PostgreSQL and a folder of CSV files alike."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from rapport import migrate
+from rapport.analytics.common import BadParameter
+from rapport.analytics.retention import ChurnParams, churn, cohorts
+from rapport.analytics.rfm import SEGMENTS, RfmParams, quintile_scores, rfm, segment_of
+from rapport.analytics.satisfaction import SatisfactionParams, satisfaction
+from rapport.analytics.source import Source
+from rapport.bulk import insert_rows
+from rapport.db import make_engine
+from rapport.models import metadata
+from tests.conftest import empty_database
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _at(day: str) -> datetime:
+    return datetime.fromisoformat(f"{day}T12:00:00").replace(tzinfo=UTC)
+
+
+def _customer(cid: int, channel: str) -> dict[str, Any]:
+    return {"id": cid, "kind": "person", "name": f"客户{cid}", "channel": channel,
+            "lifecycle_stage": "lead", "custom_fields": {}, "marketing_opt_out": False,
+            "created_at": NOW, "updated_at": NOW}  # fmt: skip
+
+
+def _order(oid: int, cid: int, day: str, total: int, status: str = "paid",
+           currency: str = "CNY") -> dict[str, Any]:  # fmt: skip
+    return {"id": oid, "number": f"SO-{oid}", "customer_id": cid, "status": status,
+            "currency": currency, "total_minor": total, "ordered_at": _at(day),
+            "created_at": NOW, "updated_at": NOW}  # fmt: skip
+
+
+# RFM at 2026-06-30: customers 1–5 (worked out in docs/metrics.md's terms below).
+RFM_ORDERS = [
+    (1, "2026-06-29", 100), (1, "2026-06-01", 100), (1, "2026-05-01", 100),
+    (2, "2026-06-20", 1000),
+    (3, "2026-01-01", 50), (3, "2026-02-01", 50),
+    (4, "2025-06-30", 10),
+    (5, "2026-06-10", 200), (5, "2026-06-15", 200), (5, "2026-06-20", 200), (5, "2026-06-25", 200),
+]  # fmt: skip
+# Churn with 30 inactive days, January to March 2026: customers 11–16.
+CHURN_ORDERS = [
+    (11, "2025-12-20"), (12, "2025-12-25"), (12, "2026-01-10"), (13, "2026-01-15"),
+    (14, "2025-11-01"), (15, "2025-12-15"), (15, "2026-01-12"), (15, "2026-02-05"),
+    (15, "2026-03-01"), (16, "2026-03-20"),
+]  # fmt: skip
+NPS = [(21, 10), (21, 9), (22, 8), (22, 7), (21, 6), (22, 0), (22, 10), (21, 3)]
+CSAT = [(21, 5), (21, 4), (22, 3), (22, 1)]
+CES = [(21, 2), (21, 4), (22, 6)]
+
+
+def _tables() -> dict[str, list[dict[str, Any]]]:
+    customers = [_customer(c, "wechat" if c % 2 else "email") for c in (1, 2, 3, 4, 5)]
+    customers += [_customer(c, "direct") for c in range(11, 17)]
+    customers += [_customer(21, "wechat"), _customer(22, "email")]
+    orders = [_order(i, c, d, t) for i, (c, d, t) in enumerate(RFM_ORDERS, 1)]
+    # in euros, so that they stay out of the RFM in yuan
+    orders += [_order(100 + i, c, d, 500, currency="EUR") for i, (c, d) in enumerate(CHURN_ORDERS)]
+    orders += [
+        _order(200, 4, "2026-03-01", 999, status="refunded"),  # not a purchase
+        _order(201, 2, "2026-07-02", 999),  # after as_of
+        _order(202, 3, "2026-06-29", 999, currency="USD"),  # another currency
+        _order(203, 14, "2026-01-05", 999, status="cancelled"),
+    ]
+    surveys = [{"id": i, "name": kind, "kind": kind, "question": "?", "scale_min": low,
+                "scale_max": high, "is_active": True, "created_at": NOW, "updated_at": NOW}
+               for i, (kind, low, high) in enumerate((("nps", 0, 10), ("csat", 1, 5),
+                                                      ("ces", 1, 7)), 1)]  # fmt: skip
+    answers = []
+    for survey, scores in ((1, NPS), (2, CSAT), (3, CES)):
+        for i, (cid, score) in enumerate(scores):
+            month = "2026-01-15" if i % 2 == 0 else "2026-02-15"
+            answers.append({"survey_id": survey, "customer_id": cid, "score": score,
+                            "responded_at": _at(month), "created_at": NOW,
+                            "updated_at": NOW})  # fmt: skip
+    binned = {"survey_id": 1, "customer_id": 21, "score": 0, "responded_at": _at("2026-01-20"),
+              "created_at": NOW, "updated_at": NOW, "deleted_at": NOW}  # fmt: skip
+    answers.append(binned)  # in the recycle bin: never counted
+    return {"customers": customers, "orders": orders, "surveys": surveys,
+            "survey_responses": answers}  # fmt: skip
+
+
+def _load(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for name, rows in _tables().items():
+            keys = {k for row in rows for k in row}
+            insert_rows(connection, metadata.tables[name], [dict.fromkeys(keys) | r for r in rows])
+
+
+def _folder(folder: Path) -> Path:
+    for name, rows in _tables().items():
+        keys = sorted({k for row in rows for k in row})
+        with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(keys)
+            for row in rows:
+                writer.writerow([_text(row.get(k)) for k in keys])
+    return folder
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dict):
+        return "{}"
+    return str(value)
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "folder"])
+def source(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Source]:
+    """The fixture's tables in each kind of source."""
+    if request.param == "folder":
+        yield Source.from_folder(_folder(tmp_path))
+        return
+    with empty_database(request.param, tmp_path) as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        _load(engine)
+        yield Source.from_database(engine)
+        engine.dispose()
+
+
+def test_nps_counts_promoters_and_detractors(source: Source) -> None:
+    (row,) = satisfaction(source, SatisfactionParams(metric="nps"))
+    assert (row.responses, row.promoters, row.passives, row.detractors) == (8, 3, 2, 3)
+    assert row.score == 0
+    # p = d = 3/8: variance 3/4, half-width 1.959964 × √(0.75 / 8) × 100 = 60.01
+    assert (round(row.low, 2), round(row.high, 2)) == (-60.01, 60.01)
+
+
+def test_nps_by_month_and_channel(source: Source) -> None:
+    rows = satisfaction(source, SatisfactionParams(metric="nps", period="month", by="channel"))
+    got = {(r.period, r.group): (r.responses, r.score) for r in rows}
+    # January: 10 (wechat), 8 (email), 6 (wechat), 10 (email); February: 9, 7, 0, 3
+    assert got == {
+        (date(2026, 1, 1), "email"): (2, 50.0), (date(2026, 1, 1), "wechat"): (2, 0.0),
+        (date(2026, 2, 1), "email"): (2, -50.0), (date(2026, 2, 1), "wechat"): (2, 0.0),
+    }  # fmt: skip
+
+
+def test_csat_is_the_top_two_box_with_a_wilson_interval(source: Source) -> None:
+    (row,) = satisfaction(source, SatisfactionParams(metric="csat"))
+    assert (row.responses, row.satisfied, row.score) == (4, 2, 50.0)
+    assert (round(row.low, 2), round(row.high, 2)) == (15.00, 85.00)
+
+
+def test_ces_is_the_mean_with_a_t_interval(source: Source) -> None:
+    (row,) = satisfaction(source, SatisfactionParams(metric="ces"))
+    assert (row.responses, row.score) == (3, 4.0)
+    # s = 2, t(2, 0.975) = 4.302653: 4 ± 4.302653 × 2 / √3 = 4 ± 4.968
+    assert (round(row.low, 3), round(row.high, 3)) == (-0.968, 8.968)
+
+
+def test_answers_outside_the_dates_are_left_out(source: Source) -> None:
+    (row,) = satisfaction(source, SatisfactionParams(metric="nps", start=date(2026, 2, 1),
+                                                     end=date(2026, 2, 15)))  # fmt: skip
+    assert (row.responses, row.score) == (4, -25.0)  # 9, 7, 0, 3: one promoter, two detractors
+
+
+def test_rfm_scores_and_segments(source: Source) -> None:
+    rows = {r.customer_id: r for r in rfm(source, RfmParams(as_of=date(2026, 6, 30)))}
+    assert set(rows) == {1, 2, 3, 4, 5}
+    got = {c: (r.recency_days, r.frequency, r.monetary_minor, r.r, r.f, r.m, r.segment)
+           for c, r in rows.items()}  # fmt: skip
+    assert got == {
+        1: (1, 3, 300, 5, 4, 3, "champions"),
+        2: (10, 1, 1000, 3, 1, 5, "loyal"),
+        3: (149, 2, 100, 2, 3, 2, "at_risk"),
+        4: (365, 1, 10, 1, 1, 1, "lost"),
+        5: (5, 4, 800, 4, 5, 4, "champions"),
+    }
+
+
+def test_quintiles_give_ties_the_same_score() -> None:
+    assert quintile_scores([5.0, 1.0, 1.0, 3.0, 9.0, 9.0, 2.0, 8.0, 7.0, 6.0]) == [
+        3, 1, 1, 2, 5, 5, 2, 4, 4, 3]  # fmt: skip
+
+
+def test_every_rfm_cell_has_one_segment() -> None:
+    for r in range(1, 6):
+        for fm in range(1, 6):
+            holding = [name for name, rs, fms in SEGMENTS if r in rs and fm in fms]
+            assert segment_of(r, fm, fm) == holding[0]
+    names = {segment_of(r, f, m) for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)}
+    assert names == {name for name, _, _ in SEGMENTS}
+
+
+def test_churn_rate_per_month(source: Source) -> None:
+    params = ChurnParams(start=date(2026, 1, 1), end=date(2026, 3, 31), inactive_days=30,
+                         by="channel")  # fmt: skip
+    rows = [r for r in churn(source, params) if r.group == "direct"]
+    got = [(r.period, r.active_at_start, r.churned, round(r.rate, 2)) for r in rows]
+    assert got == [
+        (date(2026, 1, 1), 3, 1, 33.33),  # 11, 12, 15 active; 11 lapses on 19 January
+        (date(2026, 2, 1), 3, 2, 66.67),  # 12, 13, 15; 12 and 13 lapse
+        (date(2026, 3, 1), 1, 1, 100.0),  # 15, whose 1 March order lapses on 31 March
+    ]
+
+
+def test_churn_needs_a_complete_period(source: Source) -> None:
+    with pytest.raises(BadParameter, match="start"):
+        churn(source, ChurnParams(start=date(2026, 3, 5), end=date(2026, 3, 20)))
+
+
+def test_cohort_retention(source: Source) -> None:
+    rows = {r.cohort: r for r in cohorts(source, start=date(2025, 11, 1), end=date(2026, 3, 31))
+            if r.cohort >= date(2025, 11, 1)}  # fmt: skip
+    churners = {c: (r.customers, r.retained) for c, r in rows.items()}
+    # RFM customers (1–5) join cohorts too: 4 in June 2025 (outside), 3 in January 2026.
+    assert churners == {
+        date(2025, 11, 1): (1, [1, 0, 0, 0, 0]),  # 14
+        date(2025, 12, 1): (3, [3, 2, 1, 1]),  # 11, 12, 15
+        date(2026, 1, 1): (2, [2, 1, 0]),  # 13 and 3 (3 again in February)
+        date(2026, 3, 1): (1, [1]),  # 16
+    }
+    assert rows[date(2025, 12, 1)].percent == pytest.approx([100, 200 / 3, 100 / 3, 100 / 3])
+
+
+def test_the_cli_prints_csv_and_names_a_bad_parameter(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from rapport.cli import app
+
+    folder = _folder(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(app, ["analyze", "satisfaction", "csat", "--source", str(folder),
+                                 "--format", "csv"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("period,group,responses,score,low,high")
+    assert lines[1].split(",")[1:4] == ["all", "4", "50.00"]
+    bad = runner.invoke(app, ["analyze", "satisfaction", "--by", "shoe_size",
+                              "--source", str(folder)])  # fmt: skip
+    assert bad.exit_code == 2
+    assert "by:" in bad.output
