@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields, is_dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final, Literal
-
-import pyarrow as pa
 
 from rapport.analytics.source import Source
 
@@ -50,12 +47,3 @@ def with_breakdown(source: Source, table: Any, by: str | None) -> Any:
 def as_of_timestamp(day: date) -> datetime:
     """The first moment after ``day`` (naive UTC): data up to ``day`` inclusive is before it."""
     return datetime(day.year, day.month, day.day) + _ONE_DAY
-
-
-def rows_to_arrow(rows: list[Any]) -> pa.Table:
-    """Result rows (dataclasses) as an Arrow table, for CSV and JSON output."""
-    if not rows:
-        return pa.table({})
-    assert is_dataclass(rows[0])
-    names = [f.name for f in fields(rows[0])]
-    return pa.table({n: [asdict(r)[n] for r in rows] for n in names})

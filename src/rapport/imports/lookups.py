@@ -84,22 +84,9 @@ class Lookups:
                 self.users.setdefault(email, user_id)
                 self.users.setdefault(name, user_id)
         if wanted["product"]:
-            stmt_p = select(Product.id, Product.sku, Product.name).where(
-                Product.deleted_at.is_(None),
-                or_(Product.sku.in_(wanted["product"]), Product.name.in_(wanted["product"])),
-            )
-            for product_id, sku, name in self.session.execute(stmt_p):
-                self.products[sku] = product_id
-                self.products.setdefault(name, product_id)
+            self._by_either(Product, Product.sku, Product.name, wanted["product"], self.products)
         if wanted["order"]:
-            stmt_o = select(Order.id, Order.number, Order.external_id).where(
-                Order.deleted_at.is_(None),
-                or_(Order.number.in_(wanted["order"]), Order.external_id.in_(wanted["order"])),
-            )
-            for order_id, number, external_id in self.session.execute(stmt_o):
-                self.orders[number] = order_id
-                if external_id:
-                    self.orders.setdefault(external_id, order_id)
+            self._by_either(Order, Order.number, Order.external_id, wanted["order"], self.orders)
         if wanted["campaign"]:
             stmt_c = select(Campaign.id, Campaign.name).where(
                 Campaign.deleted_at.is_(None), Campaign.name.in_(wanted["campaign"])
@@ -116,6 +103,18 @@ class Lookups:
                 self.session.scalars(stmt_pl.options(selectinload(Pipeline.stages)))
             )
         return self
+
+    def _by_either(
+        self, model: Any, first: Any, second: Any, wanted: set[str], into: dict[str, int]
+    ) -> None:
+        """Live ``model`` ids by ``first`` or, where no record has it there, ``second``."""
+        stmt = select(model.id, first, second).where(
+            model.deleted_at.is_(None), or_(first.in_(wanted), second.in_(wanted))
+        )
+        for record_id, key, other in self.session.execute(stmt):
+            into[key] = record_id
+            if other:
+                into.setdefault(other, record_id)
 
     def _load_customers(self, wanted: dict[str, set[str]]) -> None:
         emails = {_normal_email(e) for e in wanted["customer_email"]}
