@@ -3,45 +3,27 @@ SQLite, PostgreSQL and a folder of CSV files alike."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 
-from rapport import migrate
 from rapport.analytics.common import BadParameter
 from rapport.analytics.retention import ChurnParams, churn, cohorts
 from rapport.analytics.rfm import SEGMENTS, RfmParams, quintile_scores, rfm, segment_of
 from rapport.analytics.satisfaction import SatisfactionParams, satisfaction
 from rapport.analytics.source import Source
-from rapport.bulk import insert_rows
-from rapport.db import make_engine
-from rapport.models import metadata
-from tests.conftest import empty_database
-
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def _at(day: str) -> datetime:
-    return datetime.fromisoformat(f"{day}T12:00:00").replace(tzinfo=UTC)
-
-
-def _customer(cid: int, channel: str) -> dict[str, Any]:
-    return {"id": cid, "kind": "person", "name": f"客户{cid}", "channel": channel,
-            "lifecycle_stage": "lead", "custom_fields": {}, "marketing_opt_out": False,
-            "created_at": NOW, "updated_at": NOW}  # fmt: skip
-
-
-def _order(oid: int, cid: int, day: str, total: int, status: str = "paid",
-           currency: str = "CNY") -> dict[str, Any]:  # fmt: skip
-    return {"id": oid, "number": f"SO-{oid}", "customer_id": cid, "status": status,
-            "currency": currency, "total_minor": total, "ordered_at": _at(day),
-            "created_at": NOW, "updated_at": NOW}  # fmt: skip
-
+from tests.analytics.conftest import (
+    NOW,
+    SOURCES,
+    at,
+    customer_row,
+    order_row,
+    tables_source,
+    write_folder,
+)
 
 # RFM at 2026-06-30: customers 1–5 (worked out in docs/metrics.md's terms below).
 RFM_ORDERS = [
@@ -63,17 +45,19 @@ CES = [(21, 2), (21, 4), (22, 6)]
 
 
 def _tables() -> dict[str, list[dict[str, Any]]]:
-    customers = [_customer(c, "wechat" if c % 2 else "email") for c in (1, 2, 3, 4, 5)]
-    customers += [_customer(c, "direct") for c in range(11, 17)]
-    customers += [_customer(21, "wechat"), _customer(22, "email")]
-    orders = [_order(i, c, d, t) for i, (c, d, t) in enumerate(RFM_ORDERS, 1)]
+    customers = [customer_row(c, "wechat" if c % 2 else "email") for c in (1, 2, 3, 4, 5)]
+    customers += [customer_row(c, "direct") for c in range(11, 17)]
+    customers += [customer_row(21, "wechat"), customer_row(22, "email")]
+    orders = [order_row(i, c, d, t) for i, (c, d, t) in enumerate(RFM_ORDERS, 1)]
     # in euros, so that they stay out of the RFM in yuan
-    orders += [_order(100 + i, c, d, 500, currency="EUR") for i, (c, d) in enumerate(CHURN_ORDERS)]
     orders += [
-        _order(200, 4, "2026-03-01", 999, status="refunded"),  # not a purchase
-        _order(201, 2, "2026-07-02", 999),  # after as_of
-        _order(202, 3, "2026-06-29", 999, currency="USD"),  # another currency
-        _order(203, 14, "2026-01-05", 999, status="cancelled"),
+        order_row(100 + i, c, d, 500, currency="EUR") for i, (c, d) in enumerate(CHURN_ORDERS)
+    ]
+    orders += [
+        order_row(200, 4, "2026-03-01", 999, status="refunded"),  # not a purchase
+        order_row(201, 2, "2026-07-02", 999),  # after as_of
+        order_row(202, 3, "2026-06-29", 999, currency="USD"),  # another currency
+        order_row(203, 14, "2026-01-05", 999, status="cancelled"),
     ]
     surveys = [{"id": i, "name": kind, "kind": kind, "question": "?", "scale_min": low,
                 "scale_max": high, "is_active": True, "created_at": NOW, "updated_at": NOW}
@@ -84,55 +68,20 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
         for i, (cid, score) in enumerate(scores):
             month = "2026-01-15" if i % 2 == 0 else "2026-02-15"
             answers.append({"survey_id": survey, "customer_id": cid, "score": score,
-                            "responded_at": _at(month), "created_at": NOW,
+                            "responded_at": at(month), "created_at": NOW,
                             "updated_at": NOW})  # fmt: skip
-    binned = {"survey_id": 1, "customer_id": 21, "score": 0, "responded_at": _at("2026-01-20"),
+    binned = {"survey_id": 1, "customer_id": 21, "score": 0, "responded_at": at("2026-01-20"),
               "created_at": NOW, "updated_at": NOW, "deleted_at": NOW}  # fmt: skip
     answers.append(binned)  # in the recycle bin: never counted
     return {"customers": customers, "orders": orders, "surveys": surveys,
             "survey_responses": answers}  # fmt: skip
 
 
-def _load(engine: Engine) -> None:
-    with engine.begin() as connection:
-        for name, rows in _tables().items():
-            keys = {k for row in rows for k in row}
-            insert_rows(connection, metadata.tables[name], [dict.fromkeys(keys) | r for r in rows])
-
-
-def _folder(folder: Path) -> Path:
-    for name, rows in _tables().items():
-        keys = sorted({k for row in rows for k in row})
-        with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(keys)
-            for row in rows:
-                writer.writerow([_text(row.get(k)) for k in keys])
-    return folder
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dict):
-        return "{}"
-    return str(value)
-
-
-@pytest.fixture(params=["sqlite", "postgresql", "folder"])
+@pytest.fixture(params=SOURCES)
 def source(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Source]:
     """The fixture's tables in each kind of source."""
-    if request.param == "folder":
-        yield Source.from_folder(_folder(tmp_path))
-        return
-    with empty_database(request.param, tmp_path) as url:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        _load(engine)
-        yield Source.from_database(engine)
-        engine.dispose()
+    with tables_source(request.param, _tables(), tmp_path) as made:
+        yield made
 
 
 def test_nps_counts_promoters_and_detractors(source: Source) -> None:
@@ -236,7 +185,7 @@ def test_the_cli_prints_csv_and_names_a_bad_parameter(tmp_path: Path) -> None:
 
     from rapport.cli import app
 
-    folder = _folder(tmp_path)
+    folder = write_folder(_tables(), tmp_path)
     runner = CliRunner()
     result = runner.invoke(app, ["analyze", "satisfaction", "csat", "--source", str(folder),
                                  "--format", "csv"])  # fmt: skip

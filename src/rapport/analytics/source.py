@@ -25,6 +25,7 @@ from typing import Any, Final, cast
 
 import adbc_driver_sqlite.dbapi as adbc_sqlite
 import ibis
+import ibis.expr.operations as ops
 import pyarrow as pa
 import pyarrow.compute as pc
 from ibis.backends.duckdb import Backend as DuckDB
@@ -78,11 +79,20 @@ class MissingTable(LookupError):
 
 @dataclass
 class Source:
-    """Logical CRM tables as Ibis tables, each loaded once, on first use."""
+    """Logical CRM tables as Ibis tables.
+
+    ``backend`` runs the expressions. With a ``snapshot`` (the CRM's database, a folder of
+    files), tables start as typed placeholders; before an expression runs, the columns it
+    reads of each table (found by ``_columns_read``) are loaded into the in-process DuckDB,
+    each table's once, so an analysis reads only what it needs (10M orders are ~15 columns
+    wide, a summary needs three of them).
+    """
 
     backend: Any  # an Ibis backend: the expressions run there
     loader: Callable[[str], Any]  # table name → Ibis table
+    snapshot: Callable[[str, list[str]], pa.Table] | None = None  # (table, columns) → rows
     _loaded: dict[str, Any] = field(default_factory=dict)
+    _columns: dict[str, frozenset[str]] = field(default_factory=dict)  # snapshot columns held
 
     def table(self, name: str) -> Any:
         """The Ibis table ``name`` (one of ``TABLES``)."""
@@ -92,42 +102,70 @@ class Source:
 
     def to_arrow(self, expr: Any) -> pa.Table:
         """Run ``expr`` where the data lives; the rows as Arrow."""
+        if self.snapshot is not None:
+            for name, columns in _columns_read(expr).items():
+                self._hold(name, columns)
         return cast(pa.Table, self.backend.to_pyarrow(expr))
+
+    def _hold(self, name: str, columns: frozenset[str]) -> None:
+        """Load ``columns`` of table ``name`` into the DuckDB unless already there; the
+        table's other columns are typed NULLs (no expression reads them)."""
+        assert self.snapshot is not None
+        held = self._columns.get(name, frozenset())
+        if columns <= held:
+            return
+        wanted = held | columns
+        schema = metadata.tables[name]
+        data = self.snapshot(name, [c.name for c in schema.c if c.name in wanted])
+        duck = self.backend.con
+        duck.register(f"_rows_{name}", data)
+        picks = [
+            f'"{c.name}"' if c.name in data.column_names
+            else f'CAST(NULL AS {_DUCK_TYPES[_arrow_type(c.type)]}) AS "{c.name}"'
+            for c in schema.c
+        ]  # fmt: skip
+        duck.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT {", ".join(picks)} '
+                     f'FROM "_rows_{name}"')  # fmt: skip
+        self._columns[name] = wanted
 
     @classmethod
     def from_database(cls, engine: Engine, *, actor: Actor | None = None) -> Source:
         """The CRM database behind ``engine``, as ``actor`` may see it (all of it, the
         recycle bin aside, when no actor is given)."""
         who = actor or Actor.system()
-        duck = ibis.duckdb.connect()
         read = _sqlite_reader(engine) if engine.dialect.name == "sqlite" else _driver_reader(engine)
 
-        def load(name: str) -> Any:
-            table = _known(name)
-            query = _visible(name, who).compile(
-                dialect=engine.dialect, compile_kwargs={"literal_binds": True}
+        def snapshot(name: str, columns: list[str]) -> pa.Table:
+            table = metadata.tables[name]
+            query = (
+                _visible(name, who)
+                .with_only_columns(*(table.c[c] for c in columns))
+                .compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
             )
-            return _register(duck, name, _typed(read(str(query)), table))
+            return _typed(read(str(query)), table)
 
-        return cls(duck, load)
+        return cls(ibis.duckdb.connect(), _placeholder, snapshot)
 
     @classmethod
     def from_folder(cls, folder: Path) -> Source:
-        """``<table>.parquet`` or ``<table>.csv`` files in ``folder`` (docs/data-format.md)."""
-        duck = ibis.duckdb.connect()
+        """``<table>.parquet`` or ``<table>.csv`` files in ``folder`` (docs/data-format.md):
+        only the columns an analysis reads need be there."""
 
-        def load(name: str) -> Any:
-            table = _known(name)
+        def snapshot(name: str, columns: list[str]) -> pa.Table:
+            table = metadata.tables[name]
             for suffix, reader in ((".parquet", _parquet), (".csv", _csv)):
                 path = folder / f"{name}{suffix}"
                 if path.exists():
-                    live = _typed(reader(path, table), table)
+                    live = _typed(reader(path, table, columns), table)
+                    missing = [c for c in columns if c not in live.column_names]
+                    if missing:
+                        raise MissingTable(f"{path.name} lacks the column {missing[0]}")
                     if "deleted_at" in live.column_names:
                         live = live.filter(pc.is_null(live["deleted_at"]))
-                    return _register(duck, name, live)
+                    return live
             raise MissingTable(f"{folder} has no {name}.parquet or {name}.csv")
 
-        return cls(duck, load)
+        return cls(ibis.duckdb.connect(), _placeholder, snapshot)
 
     @classmethod
     def from_ibis(cls, backend: Any, *, names: Mapping[str, str] | None = None) -> Source:
@@ -142,6 +180,53 @@ class Source:
             return table
 
         return cls(backend, load)
+
+
+_DUCK_TYPES: Final = {
+    pa.timestamp("us"): "TIMESTAMP", pa.date32(): "DATE", pa.bool_(): "BOOLEAN",
+    pa.int64(): "BIGINT", pa.string(): "VARCHAR", pa.float64(): "DOUBLE",
+}  # fmt: skip
+
+
+def _placeholder(name: str) -> Any:
+    """An unbound Ibis table with the CRM's columns and types, filled in before a run."""
+    table = _known(name)
+    schema = pa.schema([(c.name, _arrow_type(c.type)) for c in table.c])
+    return ibis.table(ibis.Schema.from_pyarrow(schema), name=name)
+
+
+def _columns_read(expr: Any) -> dict[str, frozenset[str]]:
+    """The columns of each CRM table that ``expr`` reads.
+
+    Ibis's own SQL selects every column of a joined table, so the columns are found on
+    the query after sqlglot has qualified it and pushed projections down (unused
+    columns of subqueries dropped). Should sqlglot fail on a query, every column of
+    each table it names is read: slower, never wrong.
+    """
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.optimizer.pushdown_projections import pushdown_projections
+    from sqlglot.optimizer.qualify import qualify
+    from sqlglot.optimizer.scope import traverse_scope
+
+    names = {t.name for t in expr.op().find(ops.UnboundTable) if t.name in TABLES}
+    everything = {n: frozenset(c.name for c in metadata.tables[n].c) for n in names}
+    schema: dict[str, object] = {
+        n: {c.name: _DUCK_TYPES[_arrow_type(c.type)] for c in metadata.tables[n].c} for n in names
+    }
+    try:
+        tree = sqlglot.parse_one(ibis.to_sql(expr, dialect="duckdb"), dialect="duckdb")
+        tree = pushdown_projections(qualify(tree, schema=schema, dialect="duckdb"))
+        used: dict[str, set[str]] = {n: set() for n in names}
+        for scope in traverse_scope(tree):
+            for column in scope.columns:
+                table = scope.sources.get(column.table)
+                if isinstance(table, exp.Table) and table.name in used:
+                    used[table.name].add(column.name)
+    except sqlglot.errors.SqlglotError:
+        return everything
+    # A table read only for its row count still needs one column to count.
+    return {n: frozenset(cols or {next(iter(sorted(everything[n])))}) for n, cols in used.items()}
 
 
 def _known(name: str) -> Table:
@@ -241,17 +326,26 @@ def _register(duck: DuckDB, name: str, data: pa.Table) -> Any:
     return duck.table(name)
 
 
-def _parquet(path: Path, _table: Table) -> pa.Table:
+def _parquet(path: Path, _table: Table, columns: list[str]) -> pa.Table:
+    """The file's ``columns`` (those it has) and ``deleted_at``."""
     import pyarrow.parquet as pq
 
-    return pq.read_table(path)
+    present = set(pq.read_schema(path).names)
+    return pq.read_table(path, columns=[c for c in [*columns, "deleted_at"] if c in present])
 
 
-def _csv(path: Path, table: Table) -> pa.Table:
-    """A CSV file (UTF-8, a header row) as Arrow; text columns stay text (a postcode
-    ``01234`` keeps its zero), an empty cell is missing."""
+def _csv(path: Path, table: Table, columns: list[str]) -> pa.Table:
+    """A CSV file (UTF-8, a header row) as Arrow, its ``columns`` (those it has) and
+    ``deleted_at``; text columns stay text (a postcode ``01234`` keeps its zero), an
+    empty cell is missing."""
+    import csv
+
     import pyarrow.csv as pcsv
 
+    with path.open(encoding="utf-8-sig", newline="") as lines:
+        present = set(next(csv.reader(lines), []))
     text = {c.name: pa.string() for c in table.c if _arrow_type(c.type) == pa.string()}
-    options = pcsv.ConvertOptions(column_types=text, strings_can_be_null=True)
+    keep = [c for c in dict.fromkeys([*columns, "deleted_at"]) if c in present]
+    options = pcsv.ConvertOptions(column_types=text, strings_can_be_null=True,
+                                  include_columns=keep)  # fmt: skip
     return pcsv.read_csv(path, convert_options=options)

@@ -1,0 +1,93 @@
+"""Fixtures for the analyses: small tables written into SQLite, PostgreSQL or a folder of
+CSV files, read back through a ``Source``."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rapport import migrate
+from rapport.analytics.source import Source
+from rapport.bulk import insert_rows
+from rapport.db import make_engine
+from rapport.models import metadata
+from tests.conftest import empty_database
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+SOURCES = ["sqlite", "postgresql", "folder"]
+Tables = Mapping[str, list[dict[str, Any]]]
+
+
+def at(day: str, time: str = "12:00:00") -> datetime:
+    """``day`` (2026-01-31) at ``time``, UTC."""
+    return datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=UTC)
+
+
+def customer_row(cid: int, channel: str, **fields: Any) -> dict[str, Any]:
+    """A customers row with what the table requires."""
+    return {"id": cid, "kind": "person", "name": f"客户{cid}", "channel": channel,
+            "lifecycle_stage": "lead", "custom_fields": {}, "marketing_opt_out": False,
+            "created_at": NOW, "updated_at": NOW} | fields  # fmt: skip
+
+
+def order_row(oid: int, cid: int, day: str, total: int, status: str = "paid",
+              currency: str = "CNY", **fields: Any) -> dict[str, Any]:  # fmt: skip
+    """An orders row with what the table requires."""
+    return {"id": oid, "number": f"SO-{oid}", "customer_id": cid, "status": status,
+            "currency": currency, "total_minor": total, "ordered_at": at(day),
+            "created_at": NOW, "updated_at": NOW} | fields  # fmt: skip
+
+
+def load_tables(url: str, tables: Tables) -> None:
+    """Migrate the empty database at ``url`` and insert ``tables`` in their order."""
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with engine.begin() as connection:
+        for name, rows in tables.items():
+            keys = {k for row in rows for k in row}
+            insert_rows(connection, metadata.tables[name], [dict.fromkeys(keys) | r for r in rows])
+    engine.dispose()
+
+
+def write_folder(tables: Tables, folder: Path) -> Path:
+    """``tables`` as ``<name>.csv`` files in ``folder`` (docs/data-format.md)."""
+    for name, rows in tables.items():
+        keys = sorted({k for row in rows for k in row})
+        with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(keys)
+            for row in rows:
+                writer.writerow([_text(row.get(k)) for k in keys])
+    return folder
+
+
+@contextmanager
+def tables_source(kind: str, tables: Tables, folder: Path, **options: Any) -> Iterator[Source]:
+    """A ``Source`` over ``tables`` held in ``kind`` (one of ``SOURCES``); ``options`` go to
+    ``Source.from_database`` (such as ``actor``)."""
+    if kind == "folder":
+        yield Source.from_folder(write_folder(tables, folder))
+        return
+    with empty_database(kind, folder) as url:
+        load_tables(url, tables)
+        engine = make_engine(url)
+        try:
+            yield Source.from_database(engine, **options)
+        finally:
+            engine.dispose()
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
