@@ -42,6 +42,33 @@ def order_row(oid: int, cid: int, day: str, total: int, status: str = "paid",
             "created_at": NOW, "updated_at": NOW} | fields  # fmt: skip
 
 
+def interaction_row(iid: int, cid: int, day: str, **fields: Any) -> dict[str, Any]:
+    """An interactions row (a call unless ``kind`` says otherwise)."""
+    return {"id": iid, "customer_id": cid, "kind": "call", "occurred_at": at(day),
+            "created_at": NOW, "updated_at": NOW} | fields  # fmt: skip
+
+
+def ticket_row(tid: int, cid: int, day: str, **fields: Any) -> dict[str, Any]:
+    """A tickets row opened on ``day``."""
+    return {"id": tid, "customer_id": cid, "subject": f"Ticket {tid}", "status": "open",
+            "priority": "normal", "opened_at": at(day), "created_at": NOW,
+            "updated_at": NOW} | fields  # fmt: skip
+
+
+def survey_rows() -> list[dict[str, Any]]:
+    """Surveys 1 (NPS, 0–10), 2 (CSAT, 1–5) and 3 (CES, 1–7)."""
+    kinds = (("nps", 0, 10), ("csat", 1, 5), ("ces", 1, 7))
+    return [{"id": i, "name": kind, "kind": kind, "question": "?", "scale_min": low,
+             "scale_max": high, "is_active": True, "created_at": NOW, "updated_at": NOW}
+            for i, (kind, low, high) in enumerate(kinds, 1)]  # fmt: skip
+
+
+def answer_row(survey: int, cid: int, score: int, day: str, **fields: Any) -> dict[str, Any]:
+    """A survey_responses row: ``cid`` answered ``survey`` with ``score`` on ``day``."""
+    return {"survey_id": survey, "customer_id": cid, "score": score, "responded_at": at(day),
+            "created_at": NOW, "updated_at": NOW} | fields  # fmt: skip
+
+
 def load_tables(url: str, tables: Tables) -> None:
     """Migrate the empty database at ``url`` and insert ``tables`` in their order."""
     engine = make_engine(url)

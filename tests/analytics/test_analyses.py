@@ -18,9 +18,10 @@ from rapport.analytics.source import Source
 from tests.analytics.conftest import (
     NOW,
     SOURCES,
-    at,
+    answer_row,
     customer_row,
     order_row,
+    survey_rows,
     tables_source,
     write_folder,
 )
@@ -59,28 +60,24 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
         order_row(202, 3, "2026-06-29", 999, currency="USD"),  # another currency
         order_row(203, 14, "2026-01-05", 999, status="cancelled"),
     ]
-    surveys = [{"id": i, "name": kind, "kind": kind, "question": "?", "scale_min": low,
-                "scale_max": high, "is_active": True, "created_at": NOW, "updated_at": NOW}
-               for i, (kind, low, high) in enumerate((("nps", 0, 10), ("csat", 1, 5),
-                                                      ("ces", 1, 7)), 1)]  # fmt: skip
-    answers = []
-    for survey, scores in ((1, NPS), (2, CSAT), (3, CES)):
-        for i, (cid, score) in enumerate(scores):
-            month = "2026-01-15" if i % 2 == 0 else "2026-02-15"
-            answers.append({"survey_id": survey, "customer_id": cid, "score": score,
-                            "responded_at": at(month), "created_at": NOW,
-                            "updated_at": NOW})  # fmt: skip
-    binned = {"survey_id": 1, "customer_id": 21, "score": 0, "responded_at": at("2026-01-20"),
-              "created_at": NOW, "updated_at": NOW, "deleted_at": NOW}  # fmt: skip
-    answers.append(binned)  # in the recycle bin: never counted
+    surveys = survey_rows()
+    answers = [
+        answer_row(survey, cid, score, "2026-01-15" if i % 2 == 0 else "2026-02-15")
+        for survey, scores in ((1, NPS), (2, CSAT), (3, CES))
+        for i, (cid, score) in enumerate(scores)
+    ]
+    # in the recycle bin: never counted
+    answers.append(answer_row(1, 21, 0, "2026-01-20", deleted_at=NOW))
     return {"customers": customers, "orders": orders, "surveys": surveys,
             "survey_responses": answers}  # fmt: skip
 
 
-@pytest.fixture(params=SOURCES)
-def source(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Source]:
+@pytest.fixture(scope="module", params=SOURCES)
+def source(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Source]:
     """The fixture's tables in each kind of source."""
-    with tables_source(request.param, _tables(), tmp_path) as made:
+    with tables_source(request.param, _tables(), tmp_path_factory.mktemp(request.param)) as made:
         yield made
 
 
