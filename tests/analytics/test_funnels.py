@@ -164,7 +164,7 @@ def test_web_funnel_and_rates(source: Source) -> None:
 
 
 def test_web_funnel_by_session_channel_and_customer_field(source: Source) -> None:
-    rows = web_funnel(source, FunnelParams(**{**WINDOW.__dict__, "by": "channel"}))
+    rows = web_funnel(source, FunnelParams(**{**WINDOW.__dict__, "by": "session_channel"}))
     got = {(r.group, r.step): r.reached for r in rows}
     assert [got["web", s] for s in ("view", "cart", "checkout", "payment")] == [3, 3, 2, 1]
     assert got["app", "view"] == 1

@@ -17,10 +17,43 @@ from rich.console import Console
 from rich.table import Table
 
 from rapport.analytics.common import BadParameter, Period
+from rapport.analytics.engagement import EngagementParams, engagement, pages, paths
+from rapport.analytics.funnels import (
+    FunnelParams,
+    lifecycle_funnel,
+    pipeline_funnel,
+    web_funnel,
+    web_rates,
+    win_rate,
+)
+from rapport.analytics.lifecycle import (
+    LifecycleParams,
+    month_ends,
+    stage_counts,
+    time_in_stage,
+    transitions,
+)
 from rapport.analytics.retention import ChurnParams, churn, cohorts
 from rapport.analytics.rfm import RfmParams, rfm
+from rapport.analytics.sales_cycle import SalesCycleParams, sales_cycle
+from rapport.analytics.sales_performance import SalesPerformanceParams, sales_performance
 from rapport.analytics.satisfaction import SatisfactionParams, satisfaction
 from rapport.analytics.source import MissingTable, Source
+from rapport.analytics.survival import (
+    DriftParams,
+    Level,
+    SurvivalParams,
+    last_item_drift,
+    purchase_drift,
+    survival,
+    survival_rows,
+)
+from rapport.analytics.value import (
+    ValueParams,
+    ValueSummaryParams,
+    value_over_time,
+    value_summary,
+)
 from rapport.config import get_settings
 from rapport.db import make_engine
 
@@ -88,6 +121,128 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _required(value: str, option: str) -> date:
+    day = _date(value, option)
+    assert day is not None
+    return day
+
+
+@app.command("lifecycle")
+def lifecycle_command(
+    start: Annotated[str, typer.Option(help="Count from the end of this day's month.")],
+    end: Annotated[str | None, typer.Option(help="Last day counted (today).")] = None,
+    by: ByOption = None,
+    source: SourceOption = None,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Customers in each lifecycle stage at the end of every month."""
+    days = month_ends(_required(start, "--start"), _date(end, "--end") or date.today())
+    params = LifecycleParams(get_settings().lifecycle_thresholds(), by=by)
+    _show(lambda: stage_counts(_source(source), params, days), fmt, "Lifecycle stages")
+
+
+@app.command("transitions")
+def transitions_command(
+    first: Annotated[str, typer.Option("--from", help="The first day.")],
+    second: Annotated[str | None, typer.Option("--to", help="The second day (today).")] = None,
+    source: SourceOption = None,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Customers by lifecycle stage on one day and on a later one."""
+    one, two = _required(first, "--from"), _date(second, "--to") or date.today()
+    params = LifecycleParams(get_settings().lifecycle_thresholds())
+    _show(lambda: transitions(_source(source), params, one, two), fmt, "Stage transitions")
+
+
+@app.command("time-in-stage")
+def time_in_stage_command(
+    as_of: Annotated[str | None, typer.Option(help="Stays up to this day (today).")] = None,
+    source: SourceOption = None,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """How long customers stay in each lifecycle stage (median, quartiles, mean)."""
+    day = _date(as_of, "--as-of") or date.today()
+    params = LifecycleParams(get_settings().lifecycle_thresholds())
+    _show(lambda: time_in_stage(_source(source), params, day), fmt, "Time in stage")
+
+
+class Funnel(StrEnum):
+    LIFECYCLE = "lifecycle"
+    PIPELINE = "pipeline"
+    WIN_RATE = "win-rate"
+    WEB = "web"
+    WEB_RATES = "web-rates"
+
+
+_FUNNELS: dict[Funnel, Callable[[Source, FunnelParams], list[Any]]] = {
+    Funnel.LIFECYCLE: lifecycle_funnel, Funnel.PIPELINE: pipeline_funnel,
+    Funnel.WIN_RATE: win_rate, Funnel.WEB: web_funnel, Funnel.WEB_RATES: web_rates,
+}  # fmt: skip
+
+
+_FUNNEL_BY_HELP = (
+    "A customer field or cohort; for deals also owner_id, channel or campaign_id; for web "
+    "sessions session_channel."
+)
+
+
+@app.command("funnel")
+def funnel_command(
+    kind: Annotated[
+        Funnel, typer.Argument(help="lifecycle, pipeline, win-rate, web or web-rates.")
+    ] = Funnel.LIFECYCLE,
+    start: Annotated[str | None, typer.Option(help="Entered from this day.")] = None,
+    end: Annotated[str | None, typer.Option(help="Entered up to this day.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Steps counted up to this day (--end, or today).")
+    ] = None,
+    pipeline: Annotated[
+        int | None, typer.Option(help="The pipeline's id (the default pipeline).")
+    ] = None,
+    by: Annotated[str | None, typer.Option("--by", help=_FUNNEL_BY_HELP)] = None,
+    source: SourceOption = None,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Conversion funnels: who reached each step, with Wilson intervals."""
+    params = FunnelParams(
+        start=_date(start, "--start"), end=_date(end, "--end"), as_of=_date(as_of, "--as-of"),
+        by=by, loyal_orders=get_settings().loyal_min_orders, pipeline_id=pipeline,
+    )  # fmt: skip
+    _show(lambda: _FUNNELS[kind](_source(source), params), fmt, f"Funnel: {kind.value}")
+
+
+@app.command("value")
+def value_command(
+    start: Annotated[str, typer.Option(help="First day of the first period.")],
+    end: Annotated[str | None, typer.Option(help="Last day (today).")] = None,
+    period: Annotated[str, typer.Option(help="week, month, quarter or year.")] = "month",
+    currency: Annotated[str, typer.Option(help="Orders in this currency.")] = "CNY",
+    by: ByOption = None,
+    source: SourceOption = None,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Customer growth, buyers, revenue, order value, frequency, repeat buyers and
+    interactions per period."""
+    per: Period = period  # type: ignore[assignment]
+    params = ValueParams(start=_required(start, "--start"), end=_date(end, "--end"),
+                         period=per, currency=currency, by=by)  # fmt: skip
+    _show(lambda: value_over_time(_source(source), params), fmt, "Value per period")
+
+
+@app.command("value-summary")
+def value_summary_command(
+    as_of: Annotated[str | None, typer.Option(help="Up to this day (today).")] = None,
+    currency: Annotated[str, typer.Option(help="Orders in this currency.")] = "CNY",
+    by: ByOption = None,
+    source: SourceOption = None,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Historic customer value, order value, purchase frequency, repurchase and referral
+    rates, interaction frequency."""
+    params = ValueSummaryParams(as_of=_date(as_of, "--as-of"), currency=currency, by=by)
+    _show(lambda: value_summary(_source(source), params), fmt, "Customer value")
+
+
 @app.command("satisfaction")
 def satisfaction_command(
     metric: Annotated[str, typer.Argument(help="nps, csat or ces.")] = "nps",
@@ -148,3 +303,160 @@ def cohorts_command(
     """Monthly cohort retention: who bought again 0, 1, 2 … months after their first."""
     first, last = _date(start, "--start"), _date(end, "--end")
     _show(lambda: cohorts(_source(source), start=first, end=last), fmt, "Cohorts")
+
+
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="The day counted to (today).")]
+InactiveDaysOption = Annotated[int | None, typer.Option(
+    "--inactive-days", help="Days without a purchase that make a customer churned.")]  # fmt: skip
+
+
+@app.command("survival")
+def survival_command(
+    as_of: AsOfOption = None,
+    inactive_days: InactiveDaysOption = None,
+    every: Annotated[
+        int | None,
+        typer.Option(help="The curve every N days (default: on each day someone churned)."),
+    ] = None,
+    by: ByOption = None,
+    source: SourceOption = None,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Kaplan–Meier survival: the share of customers still active N days after their first
+    purchase, with its confidence interval and median lifetime."""
+    days = inactive_days or get_settings().churn_inactive_days
+    params = SurvivalParams(as_of=_date(as_of, "--as-of"), inactive_days=days, by=by,
+                            every=every)  # fmt: skip
+    _show(lambda: survival_rows(survival(_source(source), params)), fmt, "Survival")
+
+
+@app.command("drift")
+def drift_command(
+    view: Annotated[str, typer.Argument(help="purchases, products or categories.")] = "purchases",
+    as_of: AsOfOption = None,
+    inactive_days: InactiveDaysOption = None,
+    min_customers: Annotated[
+        int, typer.Option(help="Leave out products or categories bought last by fewer customers.")
+    ] = 20,
+    source: SourceOption = None,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Where churned customers stopped: at which purchase, after which products or
+    categories, compared with the customers who stayed."""
+    days = inactive_days or get_settings().churn_inactive_days
+    params = DriftParams(as_of=_date(as_of, "--as-of"), inactive_days=days,
+                         min_customers=min_customers)  # fmt: skip
+
+    def run() -> list[Any]:
+        if view == "purchases":
+            return purchase_drift(_source(source), params)
+        if view in ("products", "categories"):
+            level: Level = "product" if view == "products" else "category"
+            return last_item_drift(_source(source), params, level)
+        raise BadParameter("view", "choose purchases, products or categories")
+
+    _show(run, fmt, f"Drift: {view}")
+
+
+@app.command("engagement")
+def engagement_command(
+    view: Annotated[str, typer.Argument(help="sessions, pages or paths.")] = "sessions",
+    start: Annotated[str | None, typer.Option(help="First day of events.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day of events.")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(help="session_channel or a customer field to break sessions down by."),
+    ] = None,
+    download_event: Annotated[
+        str, typer.Option(help="The event name counted as a download.")
+    ] = "download",
+    purchase_event: Annotated[
+        list[str] | None,
+        typer.Option(help="An event name that makes a purchase (payment); repeat for more."),
+    ] = None,
+    path_length: Annotated[int, typer.Option(help="Pages in a path.")] = 3,
+    top: Annotated[int, typer.Option(help="The most common pages or paths to show.")] = 20,
+    source: SourceOption = None,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Web engagement from events: sessions, time on page, and the paths visitors take."""
+    params = EngagementParams(start=_date(start, "--start"), end=_date(end, "--end"), by=by,
+                              download_event=download_event,
+                              purchase_events=tuple(purchase_event or ("payment",)),
+                              path_length=path_length, top=top)  # fmt: skip
+    analyses: dict[str, Callable[[Source, EngagementParams], list[Any]]] = {
+        "sessions": engagement, "pages": pages, "paths": paths}  # fmt: skip
+
+    def run() -> list[Any]:
+        if view not in analyses:
+            raise BadParameter("view", "choose sessions, pages or paths")
+        return analyses[view](_source(source), params)
+
+    _show(run, fmt, f"Engagement: {view}")
+
+
+DealByOption = Annotated[str | None, typer.Option(
+    "--by", help="owner, team, product, category, size, deal_channel or a customer "
+    "field.")]  # fmt: skip
+SizeEdgesOption = Annotated[str | None, typer.Option(
+    "--size-edges", help="Deal size bands by amount in minor units, such as 100000,500000 "
+    "(default: the quartiles).")]  # fmt: skip
+
+
+def _edges(value: str | None) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(v) for v in value.split(",")) if value else None
+    except ValueError:
+        _err.print(f"[red]Error:[/red] --size-edges: {value!r} is not amounts like 100000,500000.")
+        raise typer.Exit(code=2) from None
+
+
+@app.command("sales-cycle")
+def sales_cycle_command(
+    view: Annotated[str, typer.Argument(help="stages or cycle.")] = "stages",
+    start: Annotated[str | None, typer.Option(help="Deals that entered from this day.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day, history seen to it.")] = None,
+    pipeline: Annotated[int | None, typer.Option(help="One pipeline's id (all).")] = None,
+    currency: Annotated[str | None, typer.Option(help="Deals in this currency (all).")] = None,
+    by: DealByOption = None,
+    size_edges: SizeEdgesOption = None,
+    source: SourceOption = None,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Time in each pipeline stage, conversion, losses and bottlenecks; or the days from
+    first contact to a won deal."""
+    params = SalesCycleParams(start=_date(start, "--start"), end=_date(end, "--end"),
+                              pipeline_id=pipeline, currency=currency, by=by,
+                              size_edges=_edges(size_edges))  # fmt: skip
+
+    def run() -> list[Any]:
+        if view not in ("stages", "cycle"):
+            raise BadParameter("view", "choose stages or cycle")
+        result = sales_cycle(_source(source), params)
+        return result.stages if view == "stages" else result.cycle
+
+    _show(run, fmt, f"Sales cycle: {view}")
+
+
+@app.command("sales-performance")
+def sales_performance_command(
+    start: Annotated[str | None, typer.Option(help="First day deals closed on.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day (today).")] = None,
+    period: Annotated[str | None, typer.Option(help="day, week, month, quarter or year.")] = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            help="owner, team, product, category, size, deal_channel, a customer field, or all."
+        ),
+    ] = "owner",
+    currency: Annotated[str, typer.Option(help="Deals in this currency.")] = "CNY",
+    size_edges: SizeEdgesOption = None,
+    source: SourceOption = None,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Revenue from won deals, deals won and lost, win rate, deal size and cycle per rep,
+    team, product, region or channel; activities and quota attainment for reps and teams."""
+    params = SalesPerformanceParams(start=_date(start, "--start"), end=_date(end, "--end"),
+                                    currency=currency, by=None if by == "all" else by,
+                                    period=period, size_edges=_edges(size_edges))  # type: ignore[arg-type]  # fmt: skip
+    _show(lambda: sales_performance(_source(source), params), fmt, "Sales performance")

@@ -29,6 +29,7 @@ PAYMENT_FAILED: Final = "payment_failed"
 # Fields a deal has itself; any other ``by`` is the deal's customer's.
 _DEAL_FIELDS: Final = ("owner_id", "channel", "campaign_id")
 COHORT: Final = "cohort"  # ``by``: the month the customer was created
+SESSION_CHANNEL: Final = "session_channel"  # ``by`` (web): the session's own channel
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ def _sessions(source: Source, params: FunnelParams) -> Any:
         **counts,
     )
     sessions = _window(sessions, sessions.started, params)
-    if params.by == "channel":  # the sessions' own channel
+    if params.by == SESSION_CHANNEL:
         return sessions.mutate(group=sessions.channel.fill_null("(none)"))
     if params.by is None:
         return sessions.mutate(group=ibis.literal("all"))
