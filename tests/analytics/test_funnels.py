@@ -2,7 +2,7 @@
 
 Lifecycle (loyal from 3 orders), customers created 1 January 2026: 1 (wechat) nothing;
 2 (wechat) a call; 3 (email) a call and one order; 4 (email) two orders, no call;
-5 (email) three orders. 6 is a contact (left out), 7 was created in 2025 (before the
+5 (email) three orders. 6 is a contact of 5 (left out), 7 was created in 2025 (before the
 window).
 
 Pipeline: Qualify (1) → Propose (2) → Negotiate (3) → Won / Lost. Deal 1 (rep 7) goes
@@ -59,7 +59,7 @@ SESSIONS = {
 
 def _tables() -> dict[str, list[dict[str, Any]]]:
     customers = [customer_row(c, "wechat" if c < 3 else "email") for c in range(1, 6)]
-    customers += [customer_row(6, "email", kind="contact"),
+    customers += [customer_row(6, "email", company_id=5),
                   customer_row(7, "email", created_at=at("2025-06-01"))]  # fmt: skip
     buys = [(3, "2026-02-01"), (4, "2026-02-01"), (4, "2026-02-10"), (5, "2026-02-01"),
             (5, "2026-02-10"), (5, "2026-02-20"), (6, "2026-02-01"), (7, "2026-02-01")]  # fmt: skip

@@ -78,13 +78,14 @@ class WebRates:
 
 def lifecycle_funnel(source: Source, params: FunnelParams) -> list[FunnelStep]:
     """Customers created in the window through lead → contacted → first purchase →
-    repeat → loyal, by ``as_of``. Contacts (people at a company customer) are left out:
-    their company is the one that buys."""
+    repeat → loyal, by ``as_of``. Contacts (people at a company customer: persons with a
+    ``company_id``) are left out."""
     if params.loyal_orders < 3:
         raise BadParameter("loyal_orders", "give at least 3 (repeat buyers have 2)")
     cut = _cut(params)
     customers = source.table("customers")
-    entered = customers.filter((customers.kind != "contact") & (customers.created_at < cut))
+    # A person with a company is one of its contacts: the company is the one that buys.
+    entered = customers.filter(customers.company_id.isnull() & (customers.created_at < cut))
     entered = _window(entered, entered.created_at, params).select(customer_id="id")
     orders = source.table("orders")
     paid = orders.filter((orders.status == "paid") & (orders.ordered_at < cut))
