@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     churn_inactive_days: int = Field(
         default=180, description="A customer with no purchase for this many days has churned."
     )
+    churn_contract_field: str | None = Field(
+        default=None,
+        description="Key of a customer date field holding the contract end; when set, churn "
+        "is the contract ending rather than days without a purchase.",
+    )
     at_risk_inactive_days: int = Field(
         default=90, description="A customer with no purchase for this many days is at risk."
     )

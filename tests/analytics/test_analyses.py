@@ -19,6 +19,7 @@ from tests.analytics.conftest import (
     NOW,
     SOURCES,
     answer_row,
+    at,
     customer_row,
     order_row,
     survey_rows,
@@ -49,6 +50,11 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
     customers = [customer_row(c, "wechat" if c % 2 else "email") for c in (1, 2, 3, 4, 5)]
     customers += [customer_row(c, "direct") for c in range(11, 17)]
     customers += [customer_row(21, "wechat"), customer_row(22, "email")]
+    # Contracts: 31 ends 10 Feb, 32 at the end of the year, 33 on 31 January; 34 has none.
+    ends = {31: "2026-02-10", 32: "2026-12-31", 33: "2026-01-31"}
+    customers += [customer_row(c, "contract", created_at=at("2025-12-01"),
+                               custom_fields={"contract_end": ends[c]} if c in ends else {})
+                  for c in (31, 32, 33, 34)]  # fmt: skip
     orders = [order_row(i, c, d, t) for i, (c, d, t) in enumerate(RFM_ORDERS, 1)]
     # in euros, so that they stay out of the RFM in yuan
     orders += [
@@ -156,6 +162,20 @@ def test_churn_rate_per_month(source: Source) -> None:
         (date(2026, 2, 1), 3, 2, 66.67),  # 12, 13, 15; 12 and 13 lapse
         (date(2026, 3, 1), 1, 1, 100.0),  # 15, whose 1 March order lapses on 31 March
     ]
+
+
+def test_churn_by_contract_end(source: Source) -> None:
+    params = ChurnParams(start=date(2026, 1, 1), end=date(2026, 3, 31), by="channel",
+                         contract_field="contract_end")  # fmt: skip
+    rows = [(r.period, r.active_at_start, r.churned, round(r.rate, 2))
+            for r in churn(source, params) if r.group == "contract"]  # fmt: skip
+    assert rows == [
+        (date(2026, 1, 1), 3, 1, 33.33),  # 31, 32, 33 under contract; 33's ends 31 January
+        (date(2026, 2, 1), 2, 1, 50.0),  # 31 and 32; 31's ends 10 February
+        (date(2026, 3, 1), 1, 0, 0.0),  # 32
+    ]
+    with pytest.raises(BadParameter, match="contract_field"):
+        churn(source, ChurnParams(start=date(2026, 1, 1), contract_field="end date"))
 
 
 def test_churn_needs_a_complete_period(source: Source) -> None:

@@ -271,6 +271,12 @@ def rfm_command(
     _show(lambda: rfm(_source(source), params), fmt, "RFM")
 
 
+_CONTRACT_HELP = (
+    "Churn at the contract end held in this customer date field "
+    "(the setting RAPPORT_CHURN_CONTRACT_FIELD)."
+)
+
+
 @app.command("churn")
 def churn_command(
     start: Annotated[str, typer.Option(help="First day of the first period.")],
@@ -279,6 +285,13 @@ def churn_command(
     inactive_days: Annotated[
         int | None, typer.Option(help="Days without a purchase that make a customer churned.")
     ] = None,
+    contract_field: Annotated[
+        str | None,
+        typer.Option(
+            help="Churn at the contract end held in this customer date field "
+            "(the setting RAPPORT_CHURN_CONTRACT_FIELD)."
+        ),
+    ] = None,
     by: ByOption = None,
     source: SourceOption = None,
     fmt: FormatOption = Format.TABLE,
@@ -286,10 +299,12 @@ def churn_command(
     """Churn rate per period: customers active at its start who churned within it."""
     first = _date(start, "--start")
     assert first is not None
-    days = inactive_days or get_settings().churn_inactive_days
+    settings = get_settings()
+    days = inactive_days or settings.churn_inactive_days
     per: Period = period  # type: ignore[assignment]
-    params = ChurnParams(start=first, end=_date(end, "--end"), period=per,
-                         inactive_days=days, by=by)  # fmt: skip
+    contract = contract_field or settings.churn_contract_field
+    params = ChurnParams(start=first, end=_date(end, "--end"), period=per, inactive_days=days,
+                         by=by, contract_field=contract)  # fmt: skip
     _show(lambda: churn(_source(source), params), fmt, "Churn")
 
 

@@ -30,6 +30,9 @@ class ChurnParams:
     inactive_days: int = 180  # the setting RAPPORT_CHURN_INACTIVE_DAYS by default
     by: str | None = None
     confidence: float = 0.95
+    # A customer date field holding the contract end: churn is the contract ending
+    # (RAPPORT_CHURN_CONTRACT_FIELD); None: churn after ``inactive_days`` without a purchase.
+    contract_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,23 +62,18 @@ def churn(source: Source, params: ChurnParams) -> list[ChurnRow]:
     """Churn rate per complete period and group, oldest first."""
     if params.inactive_days < 1:
         raise BadParameter("inactive_days", "give a number of days of at least 1")
+    if params.contract_field is not None and not params.contract_field.isidentifier():
+        raise BadParameter("contract_field", "give the key of a customer custom field")
     end = params.end or date.today()
     bounds = period_starts(params.start, end, params.period)
     if len(bounds) < 2:
         raise BadParameter("start", "no complete period lies between start and end")
-    gap = ibis.interval(days=params.inactive_days)
-    paid = with_breakdown(source, _paid(source, end), params.by)
     periods = ibis.memtable({"s": [_moment(d) for d in bounds[:-1]],
                              "e": [_moment(d) for d in bounds[1:]]})  # fmt: skip
-
-    def active_at(moment: str) -> Any:
-        """(customer, group, period start) for customers active at the period's ``moment``."""
-        at = periods[moment]
-        hits = paid.inner_join(periods, [paid.ordered_at < at, paid.ordered_at + gap > at])
-        return hits.select("customer_id", "group", "s").distinct()
-
-    at_start, at_end = active_at("s"), active_at("e")
-    gone = at_start.anti_join(at_end, ["customer_id", "s"])
+    if params.contract_field:
+        at_start, gone = _contracts(source, params, periods)
+    else:
+        at_start, gone = _purchases(source, params, periods, end)
     starting = at_start.group_by(["s", "group"]).aggregate(active_at_start=ibis._.count())
     churned = gone.group_by(["s", "group"]).aggregate(churned=ibis._.count())
     joined = starting.left_join(churned, ["s", "group"]).select(
@@ -88,6 +86,39 @@ def churn(source: Source, params: ChurnParams) -> list[ChurnRow]:
         low, high = wilson(k, n, params.confidence)
         out.append(ChurnRow(row["s"].date(), str(row["group"]), n, k, 100 * k / n, low, high))
     return out
+
+
+def _purchases(source: Source, params: ChurnParams, periods: Any, end: date) -> tuple[Any, Any]:
+    """(customer, group, s) active at each period's start, and those of them churned by
+    its end, by purchases."""
+    gap = ibis.interval(days=params.inactive_days)
+    paid = with_breakdown(source, _paid(source, end), params.by)
+
+    def active_at(moment: str) -> Any:
+        """(customer, group, period start) for customers active at the period's ``moment``."""
+        at = periods[moment]
+        hits = paid.inner_join(periods, [paid.ordered_at < at, paid.ordered_at + gap > at])
+        return hits.select("customer_id", "group", "s").distinct()
+
+    at_start = active_at("s")
+    return at_start, at_start.anti_join(active_at("e"), ["customer_id", "s"])
+
+
+def _contracts(source: Source, params: ChurnParams, periods: Any) -> tuple[Any, Any]:
+    """The same by contract end: under contract at the start, the contract ending in it."""
+    assert params.contract_field
+    customers = source.table("customers")
+    ends = customers.select(
+        customer_id="id",
+        created_at="created_at",
+        ends=customers.custom_fields.cast("json")[params.contract_field].str.cast("date"),
+    )
+    ends = with_breakdown(source, ends.filter(ends.ends.notnull()), params.by)
+    under = ends.inner_join(
+        periods, [ends.created_at < periods.s, ends.ends.cast("timestamp") >= periods.s]
+    )
+    gone = under.filter(under.ends.cast("timestamp") < under.e)
+    return under.select("customer_id", "group", "s"), gone.select("customer_id", "group", "s")
 
 
 @dataclass(frozen=True)
