@@ -144,10 +144,12 @@ def _quota(qid: int, holder: str, who: int, metric: str, first: str, last: str, 
             "created_at": NOW, "updated_at": NOW}  # fmt: skip
 
 
-@pytest.fixture(params=SOURCES)
-def source(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Source]:
-    """The fixture's tables in each kind of source."""
-    with tables_source(request.param, _tables(), tmp_path) as made:
+@pytest.fixture(scope="module", params=SOURCES)
+def source(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Source]:
+    """The fixture's tables in each kind of source (read only: built once)."""
+    with tables_source(request.param, _tables(), tmp_path_factory.mktemp(request.param)) as made:
         yield made
 
 
@@ -278,6 +280,16 @@ def test_performance_per_rep(source: Source) -> None:
     assert (one.order_revenue_minor, two.order_revenue_minor) == (50_000, 70_000)
     # Wilson for 1 of 2: centre 0.5, half-width z·√(1/8 + z²/16) / (1 + z²/2) = 0.40547
     assert (round(two.low or 0, 2), round(two.high or 0, 2)) == (9.45, 90.55)
+
+
+def test_attainment_on_order_revenue(source: Source) -> None:
+    """Measured on paid orders of their customers instead: rep 1 50,000 / 300,000, rep 2
+    70,000 / 900,000; the deals-won quota still counts won deals."""
+    rows = _performance(source, quota_basis="orders")
+    one, two = rows[(None, "1")], rows[(None, "2")]
+    assert one.attainment == pytest.approx(100 / 6)
+    assert two.attainment == pytest.approx(700 / 90)
+    assert two.deals_attainment == 50.0
 
 
 def test_team_attainment_counts_revenue_within_the_quotas_days(source: Source) -> None:

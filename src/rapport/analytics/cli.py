@@ -453,6 +453,11 @@ def sales_cycle_command(
     _show(run, fmt, f"Sales cycle: {view}")
 
 
+class QuotaBasis(StrEnum):
+    DEALS = "deals"
+    ORDERS = "orders"
+
+
 @app.command("sales-performance")
 def sales_performance_command(
     start: Annotated[str | None, typer.Option(help="First day deals closed on.")] = None,
@@ -466,6 +471,9 @@ def sales_performance_command(
     ] = "owner",
     currency: Annotated[str, typer.Option(help="Deals in this currency.")] = "CNY",
     size_edges: SizeEdgesOption = None,
+    quota_basis: Annotated[
+        QuotaBasis, typer.Option(help="Revenue quotas against won deals or paid orders.")
+    ] = QuotaBasis.DEALS,
     source: SourceOption = None,
     fmt: FormatOption = Format.TABLE,
 ) -> None:
@@ -473,5 +481,6 @@ def sales_performance_command(
     team, product, region or channel; activities and quota attainment for reps and teams."""
     params = SalesPerformanceParams(start=_date(start, "--start"), end=_date(end, "--end"),
                                     currency=currency, by=None if by == "all" else by,
-                                    period=period, size_edges=_edges(size_edges))  # type: ignore[arg-type]  # fmt: skip
+                                    period=period, size_edges=_edges(size_edges),  # type: ignore[arg-type]
+                                    quota_basis=quota_basis.value)  # fmt: skip
     _show(lambda: sales_performance(_source(source), params), fmt, "Sales performance")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import ibis
 
@@ -36,6 +36,9 @@ class SalesPerformanceParams:
     period: Period | None = None  # one row per period of closing, or one for the span
     size_edges: tuple[int, ...] | None = None  # with by="size"
     confidence: float = 0.95
+    # What revenue quotas are measured against: won deals, or paid orders of the
+    # holder's customers (shops where reps look after buyers rather than deals).
+    quota_basis: Literal["deals", "orders"] = "deals"
 
 
 @dataclass(frozen=True)
@@ -93,10 +96,14 @@ def sales_performance(source: Source, params: SalesPerformanceParams) -> list[Pe
         paid = paid.filter(paid.status == "paid", paid.currency == params.currency)
         owners = source.table("customers").select(customer_id="id", person="owner_id")
         paid = paid.inner_join(owners, "customer_id").select(
-            "person", at="ordered_at", value="total_minor")  # fmt: skip
-        orders = _per_person(source, params, paid, low, high)
+            "person", "id", at="ordered_at", value="total_minor")  # fmt: skip
+        orders = _per_person(source, params, paid.drop("id"), low, high)
         won_deals = rows.filter(won).select("group", "closed_at", "value", "deal_id")
-        quotas = _quotas(source, params, end, won_deals)
+        earned = won_deals
+        if params.quota_basis == "orders":
+            earned = _holders(source, params, paid).select(
+                "group", closed_at="at", value="value", deal_id="id")  # fmt: skip
+        quotas = _quotas(source, params, end, won_deals, earned)
     keys = sorted(set(results) | set(activities) | set(orders) | set(quotas),
                   key=lambda k: (k[0] or date.min, k[1]))  # fmt: skip
     return [_row(k, results.get(k), activities, orders, quotas, params) for k in keys]
@@ -130,22 +137,29 @@ def _per_person(source: Source, params: SalesPerformanceParams, events: Any,
     events = events.filter(events.person.notnull(), events.at < high)
     if low:
         events = events.filter(events.at >= low)
-    if params.by == "team":
-        users = source.table("users").select(person="id", key="team_id")
-        events = events.inner_join(users, "person")
-    else:
-        events = events.mutate(key=events.person)
-    events = events.mutate(group=events.key.cast("string").fill_null("(none)"),
-                           period=_period(events.at, params))  # fmt: skip
+    events = _holders(source, params, events).mutate(period=_period(events.at, params))
     sums = events.group_by(["period", "group"]).aggregate(n=events.value.sum())
     return {(_day(r["period"]), r["group"]): int(r["n"])
             for r in source.to_arrow(sums).to_pylist()}  # fmt: skip
 
 
+def _holders(source: Source, params: SalesPerformanceParams, events: Any) -> Any:
+    """``events`` (with ``person``, a user id) with ``group``: the person (by owner) or
+    their team (by team), as text."""
+    if params.by == "team":
+        users = source.table("users").select(person="id", key="team_id")
+        events = events.inner_join(users, "person")
+    else:
+        events = events.mutate(key=events.person)
+    return events.mutate(group=events.key.cast("string").fill_null("(none)"))
+
+
 def _quotas(source: Source, params: SalesPerformanceParams, end: date,
-            won: Any) -> dict[tuple[Any, str], list[float]]:  # fmt: skip
-    """(period, group) → [revenue target, revenue won within it, deals target, deals won
-    within it], each quota prorated by its days inside the period and the span."""
+            won: Any, earned: Any) -> dict[tuple[Any, str], list[float]]:  # fmt: skip
+    """(period, group) → [revenue target, revenue earned within it, deals target, deals
+    won within it], each quota prorated by its days inside the period and the span.
+    ``won`` are the won deals, ``earned`` what revenue quotas count (group, closed_at,
+    value, deal_id): the same deals, or paid orders."""
     quotas = source.table("quotas")
     holder = quotas.user_id if params.by == "owner" else quotas.team_id
     quotas = quotas.filter(holder.notnull(), quotas.period_end >= (params.start or date.min),
@@ -169,14 +183,19 @@ def _quotas(source: Source, params: SalesPerformanceParams, end: date,
                            "lo": [s[4] for s in spans], "hi": [s[5] for s in spans]},
                           schema={"span": "int64", "holder": "string", "lo": "timestamp",
                                   "hi": "timestamp"})  # fmt: skip
-    hits = won.inner_join(table, [won.group == table.holder, won.closed_at >= table.lo,
-                                  won.closed_at < table.hi])  # fmt: skip
-    per_span = hits.group_by("span").aggregate(revenue=hits.value.sum(),
+
+    def per_span(rows: Any) -> dict[int, dict[str, Any]]:
+        hits = rows.inner_join(table, [rows.group == table.holder, rows.closed_at >= table.lo,
+                                       rows.closed_at < table.hi])  # fmt: skip
+        sums = hits.group_by("span").aggregate(revenue=hits.value.sum(),
                                                deals=hits.deal_id.nunique())  # fmt: skip
-    attained = {r["span"]: r for r in source.to_arrow(per_span).to_pylist()}
+        return {r["span"]: r for r in source.to_arrow(sums).to_pylist()}
+
+    attained = per_span(won)
+    earnings = attained if earned is won else per_span(earned)
     out: dict[tuple[Any, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
     for i, (period, who, revenue, target, _lo, _hi) in enumerate(spans):
-        hit = attained.get(i)
+        hit = (earnings if revenue else attained).get(i)
         sums = out[(period, who)]
         at = 0 if revenue else 2
         sums[at] += target
