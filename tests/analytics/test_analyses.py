@@ -12,7 +12,7 @@ import pytest
 
 from rapport.analytics.common import BadParameter
 from rapport.analytics.retention import ChurnParams, churn, cohorts
-from rapport.analytics.rfm import SEGMENTS, RfmParams, quintile_scores, rfm, segment_of
+from rapport.analytics.rfm import SEGMENTS, RfmParams, quintile, rfm, segment_of
 from rapport.analytics.satisfaction import SatisfactionParams, satisfaction
 from rapport.analytics.source import Source
 from tests.analytics.conftest import (
@@ -139,8 +139,17 @@ def test_rfm_scores_and_segments(source: Source) -> None:
 
 
 def test_quintiles_give_ties_the_same_score() -> None:
-    assert quintile_scores([5.0, 1.0, 1.0, 3.0, 9.0, 9.0, 2.0, 8.0, 7.0, 6.0]) == [
-        3, 1, 1, 2, 5, 5, 2, 4, 4, 3]  # fmt: skip
+    """Ranks (lowest of a tie, 1-based) 5, 1, 1, 4, 9, 9, 3, 8, 7, 6 of ten values:
+    1 + ⌊5 (rank − 1) / 10⌋."""
+    import ibis
+
+    values = ibis.memtable({"i": list(range(10)),
+                            "v": [5.0, 1.0, 1.0, 3.0, 9.0, 9.0, 2.0, 8.0, 7.0, 6.0]})  # fmt: skip
+    scored = values.select("i", q=quintile(values.v), d=quintile(values.v, descending=True))
+    rows = ibis.duckdb.connect().to_pyarrow(scored.order_by("i")).to_pylist()
+    assert [r["q"] for r in rows] == [3, 1, 1, 2, 5, 5, 2, 4, 4, 3]
+    # descending: ranks 5, 9, 9, 7, 1, 1, 8, 3, 4, 6
+    assert [r["d"] for r in rows] == [3, 5, 5, 4, 1, 1, 4, 2, 2, 3]
 
 
 def test_every_rfm_cell_has_one_segment() -> None:
@@ -184,8 +193,7 @@ def test_churn_needs_a_complete_period(source: Source) -> None:
 
 
 def test_cohort_retention(source: Source) -> None:
-    rows = {r.cohort: r for r in cohorts(source, start=date(2025, 11, 1), end=date(2026, 3, 31))
-            if r.cohort >= date(2025, 11, 1)}  # fmt: skip
+    rows = {r.cohort: r for r in cohorts(source, start=date(2025, 11, 1), end=date(2026, 3, 31))}
     churners = {c: (r.customers, r.retained) for c, r in rows.items()}
     # RFM customers (1–5) join cohorts too: 4 in June 2025 (outside), 3 in January 2026.
     assert churners == {

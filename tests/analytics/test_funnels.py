@@ -140,15 +140,23 @@ def test_pipeline_funnel_counts_skipped_stages_as_passed(source: Source) -> None
         ("all", "Qualify"): (4, 100.0, 100.0), ("all", "Propose"): (3, 75.0, 75.0),
         ("all", "Negotiate"): (2, 66.67, 50.0), ("all", "won"): (1, 50.0, 25.0),
     }  # fmt: skip
-    by_owner = pipeline_funnel(source, FunnelParams(**{**WINDOW.__dict__, "by": "owner_id"}))
+    by_owner = pipeline_funnel(source, FunnelParams(**{**WINDOW.__dict__, "by": "owner"}))
     got = {(r.group, r.step): r.reached for r in by_owner}
     assert [got["8", s] for s in ("Qualify", "Propose", "Negotiate", "won")] == [2, 1, 0, 0]
+
+
+def test_pipeline_funnel_as_it_stood_on_a_past_day(source: Source) -> None:
+    """On 11 January deal 1 was in Propose, 2 in Negotiate (from Qualify), 3 in Propose,
+    4 lost: nothing won yet."""
+    rows = pipeline_funnel(source, FunnelParams(start=date(2026, 1, 1), as_of=date(2026, 1, 11)))
+    assert [(r.step, r.reached) for r in rows] == [
+        ("Qualify", 4), ("Propose", 3), ("Negotiate", 1), ("won", 0)]  # fmt: skip
 
 
 def test_win_rate(source: Source) -> None:
     (row,) = win_rate(source, WINDOW)
     assert (row.reached, round(row.conversion, 2)) == (1, 33.33)
-    rows = win_rate(source, FunnelParams(**{**WINDOW.__dict__, "by": "owner_id"}))
+    rows = win_rate(source, FunnelParams(**{**WINDOW.__dict__, "by": "owner"}))
     assert [(r.group, r.reached, r.conversion) for r in rows] == [("7", 1, 50.0), ("8", 0, 0.0)]
 
 
@@ -171,6 +179,10 @@ def test_web_funnel_by_session_channel_and_customer_field(source: Source) -> Non
     rows = web_funnel(source, FunnelParams(**{**WINDOW.__dict__, "by": "kind"}))
     views = {r.group: r.reached for r in rows if r.step == "view"}
     assert views == {"(anonymous)": 1, "person": 3}
+    # by the customers' own channel: 1 and 2 wechat, 3 email (S4)
+    rows = web_funnel(source, FunnelParams(**{**WINDOW.__dict__, "by": "channel"}))
+    views = {r.group: r.reached for r in rows if r.step == "view"}
+    assert views == {"(anonymous)": 1, "wechat": 2, "email": 1}
 
 
 def test_a_bad_breakdown_is_named(source: Source) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -92,7 +93,7 @@ def _date(value: str | None, option: str) -> date | None:
 
 def _show(run: Callable[[], list[Any]], fmt: Format, title: str) -> None:
     try:
-        rows = [asdict(row) for row in run()]
+        rows = [{k: _plain(v) for k, v in asdict(row).items()} for row in run()]
     except (BadParameter, MissingTable) as error:
         _err.print(f"[red]Error:[/red] {error}")
         raise typer.Exit(code=2) from None
@@ -111,6 +112,15 @@ def _show(run: Callable[[], list[Any]], fmt: Format, title: str) -> None:
         for row in rows:
             table.add_row(*(_cell(row[n]) for n in shown))
         _out.print(table)
+
+
+def _plain(value: Any) -> Any:
+    """A figure that cannot be computed (0 / 0, NaN) as no value: empty, or JSON null."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _cell(value: Any) -> str:
@@ -181,8 +191,8 @@ _FUNNELS: dict[Funnel, Callable[[Source, FunnelParams], list[Any]]] = {
 
 
 _FUNNEL_BY_HELP = (
-    "A customer field or cohort; for deals also owner_id, channel or campaign_id; for web "
-    "sessions session_channel."
+    "A customer field or cohort; for deals also owner, deal_channel or deal_campaign; for "
+    "web sessions session_channel."
 )
 
 

@@ -25,8 +25,15 @@ class BadParameter(ValueError):
         self.field = field
 
 
+def check_period(period: str) -> None:
+    """Raise ``BadParameter`` unless ``period`` is one of ``Period``'s."""
+    if period not in _UNITS:
+        raise BadParameter("period", f"choose one of {', '.join(_UNITS)}")
+
+
 def truncate(column: Any, period: Period) -> Any:
     """``column`` (a timestamp) cut to the start of its period, as a date."""
+    check_period(period)
     return column.truncate(_UNITS[period]).date()
 
 

@@ -27,7 +27,10 @@ WEB_STEPS: Final = (
 )
 PAYMENT_FAILED: Final = "payment_failed"
 # Fields a deal has itself; any other ``by`` is the deal's customer's.
-_DEAL_FIELDS: Final = ("owner_id", "channel", "campaign_id")
+# ``by`` names for a deal's own fields (as sales_cycle names them); any other ``by`` is a
+# field of the deal's customer.
+_DEAL_FIELDS: Final = {"owner": "owner_id", "deal_channel": "channel",
+                       "deal_campaign": "campaign_id"}  # fmt: skip
 COHORT: Final = "cohort"  # ``by``: the month the customer was created
 SESSION_CHANNEL: Final = "session_channel"  # ``by`` (web): the session's own channel
 
@@ -53,10 +56,10 @@ class FunnelStep:
     group: str
     step: str
     reached: int
-    conversion: float  # % of the previous step's (100 for the first)
+    conversion: float | None  # % of the previous step's (100 for the first)
     low: float
     high: float
-    of_first: float  # % of the first step's
+    of_first: float | None  # % of the first step's
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,12 @@ class WebRates:
     group: str
     carts: int
     abandoned: int
-    abandonment: float  # carts without payment / carts
+    abandonment: float | None  # carts without payment / carts
     abandonment_low: float
     abandonment_high: float
     attempts: int  # sessions that tried to pay
     paid: int
-    payment_success: float  # paid / attempts
+    payment_success: float | None  # paid / attempts
     success_low: float
     success_high: float
 
@@ -126,11 +129,13 @@ def pipeline_funnel(source: Source, params: FunnelParams) -> list[FunnelStep]:
     entered = deals.filter((deals.pipeline_id == pipeline) & (deals.created_at < cut))
     entered = _window(entered, entered.created_at, params)
     changes = source.table("deal_stage_changes")
-    been = ibis.union(
-        changes.filter(changes.changed_at < cut).select("deal_id", stage_id="to_stage_id"),
-        entered.select(deal_id="id", stage_id="stage_id"),
-        distinct=False,
+    moves = changes.filter(changes.changed_at < cut).select("deal_id", stage_id="to_stage_id")
+    # Every way of making a deal records its first stage as a move; a deal without any
+    # (a file holding deals alone) is taken to have been in its current stage only.
+    unmoved = entered.select(deal_id="id", stage_id="stage_id").anti_join(
+        changes.select("deal_id"), "deal_id"
     )
+    been = ibis.union(moves, unmoved, distinct=False)
     positions = stages.filter(stages.pipeline_id == pipeline).select(
         stage_id="id", position="position", outcome="outcome"
     )
@@ -142,7 +147,7 @@ def pipeline_funnel(source: Source, params: FunnelParams) -> list[FunnelStep]:
     )
     won = been.filter(been.outcome == "won").select("deal_id").distinct()
     won = won.mutate(won=ibis.literal(1))
-    joined = entered.select(*_DEAL_FIELDS, deal_id="id", customer_id="customer_id")
+    joined = entered.select(**_deal_fields(entered), deal_id="id", customer_id="customer_id")
     joined = joined.left_join(furthest, "deal_id").drop("deal_id_right")
     joined = joined.left_join(won, "deal_id").drop("deal_id_right")
     reached = {
@@ -163,7 +168,8 @@ def win_rate(source: Source, params: FunnelParams) -> list[FunnelStep]:
     closed = deals.filter((deals.pipeline_id == pipeline) & deals.status.isin(["won", "lost"])
                           & (deals.closed_at < cut))  # fmt: skip
     closed = _window(closed, closed.closed_at, params)
-    grouped = _grouped(source, closed.select("customer_id", "status", *_DEAL_FIELDS), params.by)
+    grouped = _grouped(source, closed.select("customer_id", "status", **_deal_fields(closed)),
+                       params.by)  # fmt: skip
     counts = grouped.group_by("group").aggregate(
         closed=ibis._.count(), won=(ibis._.status == "won").cast("int64").sum()
     )
@@ -222,13 +228,13 @@ def _sessions(source: Source, params: FunnelParams) -> Any:
     sessions = seen.group_by("session_id").aggregate(
         started=seen.occurred_at.min(),
         customer_id=seen.customer_id.max(),
-        channel=seen.channel.max(),
+        session_channel=seen.channel.max(),
         failed=(seen.name == PAYMENT_FAILED).cast("int64").sum(),
         **counts,
     )
     sessions = _window(sessions, sessions.started, params)
     if params.by == SESSION_CHANNEL:
-        return sessions.mutate(group=sessions.channel.fill_null("(none)"))
+        return sessions.mutate(group=sessions.session_channel.fill_null("(none)"))
     if params.by is None:
         return sessions.mutate(group=ibis.literal("all"))
     known = _grouped(source, sessions.filter(sessions.customer_id.notnull()), params.by)
@@ -300,5 +306,9 @@ def _default_pipeline(source: Source) -> int:
     return int(rows[0]["id"])
 
 
-def _pct(part: int, whole: int) -> float:
-    return 100 * part / whole if whole else float("nan")
+def _pct(part: int, whole: int) -> float | None:
+    return 100 * part / whole if whole else None
+
+
+def _deal_fields(deals: Any) -> dict[str, Any]:
+    return {name: deals[column] for name, column in _DEAL_FIELDS.items()}

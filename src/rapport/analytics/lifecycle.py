@@ -33,6 +33,9 @@ STAGES: Final = tuple(stage.value for stage in LifecycleStage)
 NEW: Final = "new"  # in a transition matrix: not yet a customer on the first date
 # Which of two changes at the same second comes last (and so holds).
 _RANK: Final = {"lead": 0, "prospect": 1, "purchase": 2, "at_risk": 3, "churned": 4}
+# The order of a customer's changes: time, then the rank above, then purchase number.
+_ORDER: Final = ["at", "rank", "seq"]
+_ZERO: Final = ibis.literal(0, type="int64")
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def timeline(source: Source, params: LifecycleParams, as_of: date) -> Any:
     interactions = source.table("interactions")
     # Every moment as a plain timestamp, whatever precision the source gives it.
     paid = orders.filter((orders.status == "paid") & (orders.ordered_at < cut)).select(
-        "customer_id", at=orders.ordered_at.cast("timestamp")
+        "customer_id", "id", at=orders.ordered_at.cast("timestamp")
     )
     contacts = interactions.filter(interactions.occurred_at < cut).select(
         "customer_id", at=interactions.occurred_at.cast("timestamp")
@@ -100,7 +103,7 @@ def timeline(source: Source, params: LifecycleParams, as_of: date) -> Any:
         customer_id="id", at=customers.created_at.cast("timestamp")
     )
     first_trace = (
-        ibis.union(created, contacts, paid, distinct=False)
+        ibis.union(created, contacts, paid.drop("id"), distinct=False)
         .group_by("customer_id")
         .aggregate(at=ibis._.at.min())
     )
@@ -109,7 +112,8 @@ def timeline(source: Source, params: LifecycleParams, as_of: date) -> Any:
     prospect = first_contact.left_join(first_buy, "customer_id")
     prospect = prospect.filter(prospect.bought.isnull() | (prospect.at < prospect.bought))
 
-    w = ibis.window(group_by="customer_id", order_by="at")
+    # Orders at the same moment (imports with dates only) in the order of their ids.
+    w = ibis.window(group_by="customer_id", order_by=["at", "id"])
     buys = paid.mutate(
         number=ibis.row_number().over(w) + 1,
         before=paid.at.lag().over(w),
@@ -123,22 +127,23 @@ def timeline(source: Source, params: LifecycleParams, as_of: date) -> Any:
         else_="first_time",
     )
     points = [
-        first_trace.select("customer_id", "at", stage=ibis.literal("lead"), rank=0),
-        prospect.select("customer_id", "at", stage=ibis.literal("prospect"), rank=1),
-        buys.select("customer_id", "at", stage=bought_stage, rank=2),
+        first_trace.select("customer_id", "at", stage=ibis.literal("lead"), rank=0, seq=_ZERO),
+        prospect.select("customer_id", "at", stage=ibis.literal("prospect"), rank=1, seq=_ZERO),
+        buys.select("customer_id", "at", stage=bought_stage, rank=2, seq=buys.number),
     ]
     for stage, days in (("at_risk", limits.at_risk_days), ("churned", limits.churned_days)):
         # Midnight of the day the quiet spell reaches ``days``: from that day on.
         when = (buys.at.date() + ibis.interval(days=int(days))).cast("timestamp")
         quiet = buys.filter(buys.after.isnull() | (buys.after.date().cast("timestamp") > when))
         change = quiet.select(
-            "customer_id", at=when.name("at"), stage=ibis.literal(stage), rank=_RANK[stage]
-        )
+            "customer_id", at=when.name("at"), stage=ibis.literal(stage), rank=_RANK[stage],
+            seq=quiet.number,
+        )  # fmt: skip
         points.append(change.filter(change.at < cut))
     changes = ibis.union(*points, distinct=False)
-    order = ibis.window(group_by="customer_id", order_by=["at", "rank"])
+    order = ibis.window(group_by="customer_id", order_by=_ORDER)
     return changes.select(
-        "customer_id", "at", "stage", until=changes.at.lead().over(order),
+        "customer_id", "at", "stage", *_ORDER[1:], until=changes.at.lead().over(order),
         previous=changes.stage.lag().over(order),
     )  # fmt: skip
 
@@ -207,7 +212,7 @@ def time_in_stage(source: Source, params: LifecycleParams, as_of: date) -> list[
     third purchase does not end their stay in ``repeat``)."""
     changes = timeline(source, params, as_of)
     entered = changes.filter(changes.previous.isnull() | (changes.previous != changes.stage))
-    w = ibis.window(group_by="customer_id", order_by=["at"])
+    w = ibis.window(group_by="customer_id", order_by=_ORDER)
     stays = entered.mutate(left=entered.at.lead().over(w))
     seconds = stays.left.epoch_seconds() - stays.at.epoch_seconds()
     days = (seconds / 86400).name("days")

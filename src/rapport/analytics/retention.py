@@ -15,7 +15,13 @@ from typing import Any
 
 import ibis
 
-from rapport.analytics.common import BadParameter, Period, as_of_timestamp, with_breakdown
+from rapport.analytics.common import (
+    BadParameter,
+    Period,
+    as_of_timestamp,
+    check_period,
+    with_breakdown,
+)
 from rapport.analytics.source import Source
 from rapport.analytics.stats import wilson
 
@@ -51,6 +57,7 @@ class ChurnRow:
 def period_starts(start: date, end: date, period: Period) -> list[date]:
     """The first days of the complete periods from the one holding ``start`` on, whose
     last day is no later than ``end``; plus the day after the last (its end)."""
+    check_period(period)
     first = _period_start(start, period)
     days = [first]
     while (following := _next(days[-1], period)) <= end + timedelta(days=1):
@@ -97,7 +104,10 @@ def _purchases(source: Source, params: ChurnParams, periods: Any, end: date) -> 
     def active_at(moment: str) -> Any:
         """(customer, group, period start) for customers active at the period's ``moment``."""
         at = periods[moment]
-        hits = paid.inner_join(periods, [paid.ordered_at < at, paid.ordered_at + gap > at])
+        # Calendar days, as the lifecycle counts them: churned from midnight of the day
+        # ``inactive_days`` after the order's day.
+        lapse = (paid.ordered_at.date() + gap).cast("timestamp")
+        hits = paid.inner_join(periods, [paid.ordered_at < at, lapse > at])
         return hits.select("customer_id", "group", "s").distinct()
 
     at_start = active_at("s")
@@ -111,7 +121,8 @@ def _contracts(source: Source, params: ChurnParams, periods: Any) -> tuple[Any, 
     ends = customers.select(
         customer_id="id",
         created_at="created_at",
-        ends=customers.custom_fields.cast("json")[params.contract_field].str.cast("date"),
+        # a value that is not a date is no contract end (as a missing one)
+        ends=customers.custom_fields.cast("json")[params.contract_field].str.try_cast("date"),
     )
     ends = with_breakdown(source, ends.filter(ends.ends.notnull()), params.by)
     under = ends.inner_join(

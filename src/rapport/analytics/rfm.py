@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Any, Final
 
 import ibis
+import pyarrow as pa
 
 from rapport.analytics.common import BadParameter, as_of_timestamp
 from rapport.analytics.source import Source
@@ -59,22 +60,17 @@ def segment_of(r: int, f: int, m: int) -> str:
     return next(name for name, rs, fms in SEGMENTS if r in rs and fm in fms)
 
 
-def quintile_scores(values: list[float]) -> list[int]:
-    """Scores 1–5: 1 + ⌊5 (rank − 1) / n⌋ with rank the 1-based position in ascending
-    order, tied values taking the lowest rank of their tie (so ties score alike)."""
-    n = len(values)
-    order = sorted(range(n), key=values.__getitem__)
-    scores = [0] * n
-    rank = 0
-    for position, index in enumerate(order):
-        if position == 0 or values[index] != values[order[position - 1]]:
-            rank = position + 1
-        scores[index] = 1 + (5 * (rank - 1)) // n
-    return scores
+def quintile(column: Any, *, descending: bool = False) -> Any:
+    """Scores 1–5 of ``column`` over its whole table: 1 + ⌊5 (rank − 1) / n⌋ with rank
+    the 1-based position in ascending order (descending with ``descending``), tied
+    values taking the lowest rank of their tie (so ties score alike)."""
+    key = ibis.desc(column) if descending else column
+    rank = ibis.rank().over(order_by=key)  # 0-based, ties share the lowest
+    return (1 + (5 * rank) // column.count().over()).cast("int64")
 
 
-def rfm(source: Source, params: RfmParams) -> list[RfmRow]:
-    """Every customer with a paid order in the window, in customer id order."""
+def rfm_expr(source: Source, params: RfmParams) -> Any:
+    """The RFM rows as an Ibis expression, in customer id order (not yet run)."""
     as_of = params.as_of or date.today()
     if params.window_days is not None and params.window_days < 1:
         raise BadParameter("window_days", "give a number of days of at least 1")
@@ -86,18 +82,35 @@ def rfm(source: Source, params: RfmParams) -> list[RfmRow]:
         paid = paid.filter(paid.ordered_at >= ibis.timestamp(cutoff) - ibis.interval(
             days=params.window_days))  # fmt: skip
     summary = paid.group_by("customer_id").aggregate(
-        last=paid.ordered_at.max(), frequency=paid.count(), monetary=paid.total_minor.sum()
+        last=paid.ordered_at.max(), frequency=paid.count(), monetary_minor=paid.total_minor.sum()
     )
-    data = source.to_arrow(summary.order_by("customer_id")).to_pylist()
-    recency = [(as_of - row["last"].date()).days for row in data]
-    r = quintile_scores([-float(days) for days in recency])  # recent is better
-    f = quintile_scores([float(row["frequency"]) for row in data])
-    m = quintile_scores([float(row["monetary"]) for row in data])
-    return [
-        RfmRow(int(row["customer_id"]), days, int(row["frequency"]), int(row["monetary"]),
-               r[i], f[i], m[i], segment_of(r[i], f[i], m[i]))
-        for i, (row, days) in enumerate(zip(data, recency, strict=True))
-    ]  # fmt: skip
+    summary = summary.select(
+        "customer_id", "frequency", "monetary_minor",
+        recency_days=ibis.date(as_of.isoformat()).delta(summary.last.date(), unit="day"),
+    )  # fmt: skip
+    scored = summary.mutate(
+        r=quintile(summary.recency_days, descending=True),  # recent is better
+        f=quintile(summary.frequency),
+        m=quintile(summary.monetary_minor),
+    )
+    fm = (scored.f + scored.m + 1) // 2
+    segment = ibis.cases(
+        *((scored.r.isin(sorted(rs)) & fm.isin(sorted(fms)), name) for name, rs, fms in SEGMENTS)
+    )
+    return scored.select(
+        "customer_id", "recency_days", "frequency", "monetary_minor", "r", "f", "m",
+        segment=segment,
+    ).order_by("customer_id")  # fmt: skip
+
+
+def rfm_table(source: Source, params: RfmParams) -> pa.Table:
+    """Every customer with a paid order in the window, as Arrow (``RfmRow``'s columns)."""
+    return source.to_arrow(rfm_expr(source, params))
+
+
+def rfm(source: Source, params: RfmParams) -> list[RfmRow]:
+    """Every customer with a paid order in the window, in customer id order."""
+    return [RfmRow(**row) for row in rfm_table(source, params).to_pylist()]
 
 
 def segment_counts(rows: list[RfmRow]) -> dict[str, int]:

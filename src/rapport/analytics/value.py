@@ -10,7 +10,13 @@ from typing import Any
 
 import ibis
 
-from rapport.analytics.common import Period, as_of_timestamp, truncate, with_breakdown
+from rapport.analytics.common import (
+    BadParameter,
+    Period,
+    as_of_timestamp,
+    truncate,
+    with_breakdown,
+)
 from rapport.analytics.retention import period_starts
 from rapport.analytics.source import Source
 from rapport.analytics.stats import wilson
@@ -91,6 +97,8 @@ def value_over_time(source: Source, params: ValueParams) -> list[ValueRow]:
     """Per complete period and group, oldest first."""
     end = params.end or date.today()
     bounds = period_starts(params.start, end, params.period)
+    if len(bounds) < 2:
+        raise BadParameter("start", "no complete period lies between start and end")
     first, last = _moment(bounds[0]), _moment(bounds[-1])
     customers = source.table("customers")
     created = with_breakdown(
