@@ -3,6 +3,7 @@
     python -m bench demo --customers 100000 --runs 3
     python -m bench demo --customers 100000 --runs 1 --database-url postgresql+psycopg://…
     python -m bench api --database-url sqlite:///big.db --samples 200 --runs 3
+    python -m bench analytics --customers 100000 --source sqlite --runs 3 [--only rfm,churn]
 
 Prints a Markdown table for docs/performance.md and writes the raw runs as JSON under
 bench/results/.
@@ -169,7 +170,22 @@ def main() -> None:
     imp = sub.add_parser("import", help="import a generated customer CSV into fresh SQLite")
     imp.add_argument("--rows", type=int, default=1_000_000)
     imp.add_argument("--runs", type=int, default=3)
+    ana = sub.add_parser("analytics", help="every analysis on the demo data (made once)")
+    ana.add_argument("--customers", type=int, default=100_000)
+    ana.add_argument("--source", choices=("parquet", "sqlite", "postgresql"), default="sqlite")
+    ana.add_argument("--runs", type=int, default=3)
+    ana.add_argument("--only", help="analyses to run, comma-separated (default: all)")
+    ana.add_argument("--database-url", help="PostgreSQL server URL, for --source postgresql")
+    ana.add_argument("--adbc-reader", action="store_true",
+                     help="read PostgreSQL with rapport.analytics.readers.postgres_reader "
+                     "even where Source does not (yet)")  # fmt: skip
     args = parser.parse_args()
+    if args.benchmark == "analytics":
+        from bench.analytics import bench
+
+        only = [n.strip() for n in args.only.split(",")] if args.only else None
+        bench(args.customers, args.source, args.runs, only, args.database_url, args.adbc_reader)
+        return
     if args.benchmark == "import":
         bench_import(args.rows, args.runs)
         return
