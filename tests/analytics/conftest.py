@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from rapport import migrate
 from rapport.analytics.source import Source
@@ -91,6 +93,22 @@ def write_folder(tables: Tables, folder: Path) -> Path:
             for row in rows:
                 writer.writerow([_text(row.get(k)) for k in keys])
     return folder
+
+
+def source_fixture(tables: Callable[[], Tables]) -> Any:
+    """A module-wide fixture: ``tables()`` in each kind of source (``SOURCES``), built
+    once per module and kind (the analyses only read). Assign it to the name the tests
+    ask for: ``source = source_fixture(_tables)``."""
+
+    @pytest.fixture(scope="module", params=SOURCES)
+    def made(
+        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    ) -> Iterator[Source]:
+        folder = tmp_path_factory.mktemp(request.param)
+        with tables_source(request.param, tables(), folder) as source:
+            yield source
+
+    return made
 
 
 @contextmanager

@@ -3,7 +3,6 @@ SQLite, PostgreSQL and a folder of CSV files alike."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,13 +16,12 @@ from rapport.analytics.satisfaction import SatisfactionParams, satisfaction
 from rapport.analytics.source import Source
 from tests.analytics.conftest import (
     NOW,
-    SOURCES,
     answer_row,
     at,
     customer_row,
     order_row,
+    source_fixture,
     survey_rows,
-    tables_source,
     write_folder,
 )
 
@@ -78,13 +76,7 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
             "survey_responses": answers}  # fmt: skip
 
 
-@pytest.fixture(scope="module", params=SOURCES)
-def source(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Source]:
-    """The fixture's tables in each kind of source."""
-    with tables_source(request.param, _tables(), tmp_path_factory.mktemp(request.param)) as made:
-        yield made
+source = source_fixture(_tables)
 
 
 def test_nps_counts_promoters_and_detractors(source: Source) -> None:

@@ -3,7 +3,6 @@ SQLite, PostgreSQL and a folder of CSV files."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 from rapport.analytics.common import BadParameter
 from rapport.analytics.engagement import EngagementParams, engagement, pages, paths
 from rapport.analytics.source import Source
-from tests.analytics.conftest import SOURCES, at, customer_row, tables_source, write_folder
+from tests.analytics.conftest import at, customer_row, source_fixture, write_folder
 
 # (session, customer or None, channel, [(seconds after 10:00 on 2026-03-01, name, page)])
 SESSIONS = [
@@ -52,12 +51,7 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
     return {"customers": customers, "events": events}
 
 
-@pytest.fixture(scope="module", params=SOURCES)
-def source(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[Source]:  # fmt: skip
-    """The five sessions in each kind of source."""
-    with tables_source(request.param, _tables(), tmp_path_factory.mktemp("events")) as made:
-        yield made
+source = source_fixture(_tables)
 
 
 def test_sessions_by_hand(source: Source) -> None:

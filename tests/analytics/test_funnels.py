@@ -16,7 +16,6 @@ S4 (customer 3, in the app) a view; S5 (customer 4) cart, checkout, payment — 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -34,12 +33,11 @@ from rapport.analytics.funnels import (
 from rapport.analytics.source import Source
 from tests.analytics.conftest import (
     NOW,
-    SOURCES,
     at,
     customer_row,
     interaction_row,
     order_row,
-    tables_source,
+    source_fixture,
 )
 
 WINDOW = FunnelParams(start=date(2026, 1, 1), end=date(2026, 3, 31), loyal_orders=3)
@@ -101,12 +99,7 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-@pytest.fixture(scope="module", params=SOURCES)
-def source(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Source]:
-    with tables_source(request.param, _tables(), tmp_path_factory.mktemp(request.param)) as made:
-        yield made
+source = source_fixture(_tables)
 
 
 def _shape(rows: list[Any]) -> dict[tuple[str, str], tuple[int, float, float]]:

@@ -17,7 +17,6 @@ and calls are at noon:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -34,12 +33,11 @@ from rapport.analytics.lifecycle import (
 from rapport.analytics.source import Source
 from rapport.customers.lifecycle import LifecycleThresholds, stage_at
 from tests.analytics.conftest import (
-    SOURCES,
     at,
     customer_row,
     interaction_row,
     order_row,
-    tables_source,
+    source_fixture,
 )
 
 PARAMS = LifecycleParams(LifecycleThresholds(at_risk_days=30, churned_days=60, loyal_orders=3))
@@ -59,12 +57,7 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-@pytest.fixture(scope="module", params=SOURCES)
-def source(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Source]:
-    with tables_source(request.param, _tables(), tmp_path_factory.mktemp(request.param)) as made:
-        yield made
+source = source_fixture(_tables)
 
 
 def test_stage_counts_at_month_ends(source: Source) -> None:

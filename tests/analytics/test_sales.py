@@ -21,7 +21,6 @@ Dates are 2026 unless given; the end is 2026-03-31.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,11 +33,10 @@ from rapport.analytics.sales_performance import SalesPerformanceParams, sales_pe
 from rapport.analytics.source import Source
 from tests.analytics.conftest import (
     NOW,
-    SOURCES,
     at,
     customer_row,
     order_row,
-    tables_source,
+    source_fixture,
     write_folder,
 )
 
@@ -144,13 +142,7 @@ def _quota(qid: int, holder: str, who: int, metric: str, first: str, last: str, 
             "created_at": NOW, "updated_at": NOW}  # fmt: skip
 
 
-@pytest.fixture(scope="module", params=SOURCES)
-def source(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Source]:
-    """The fixture's tables in each kind of source (read only: built once)."""
-    with tables_source(request.param, _tables(), tmp_path_factory.mktemp(request.param)) as made:
-        yield made
+source = source_fixture(_tables)
 
 
 def _cycle(source: Source, **options: Any) -> Any:

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
-
-import pytest
 
 from rapport.analytics.source import Source
 from rapport.analytics.summary import COLUMNS, SummaryParams, customer_summary
 from tests.analytics.conftest import (
-    SOURCES,
     answer_row,
     at,
     customer_row,
     interaction_row,
     order_row,
+    source_fixture,
     survey_rows,
-    tables_source,
     ticket_row,
 )
 
@@ -56,12 +52,7 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
     }  # fmt: skip
 
 
-@pytest.fixture(scope="module", params=SOURCES)
-def source(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Source]:
-    with tables_source(request.param, _tables(), tmp_path_factory.mktemp(request.param)) as made:
-        yield made
+source = source_fixture(_tables)
 
 
 def test_the_summary_of_each_customer(source: Source) -> None:

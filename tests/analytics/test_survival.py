@@ -5,7 +5,6 @@ curve recovered from customers generated with a known exponential drop-out."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from rapport.analytics.survival import (
     purchase_drift,
     survival,
 )
-from tests.analytics.conftest import NOW, SOURCES, customer_row, order_row, tables_source
+from tests.analytics.conftest import NOW, customer_row, order_row, source_fixture
 
 AS_OF = date(2026, 6, 30)
 
@@ -60,12 +59,7 @@ def _survival_tables() -> dict[str, list[dict[str, Any]]]:
     return {"customers": customers, "orders": orders}
 
 
-@pytest.fixture(scope="module", params=SOURCES)
-def lives(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[Source]:  # fmt: skip
-    """The survival fixture in each kind of source."""
-    with tables_source(request.param, _survival_tables(), tmp_path_factory.mktemp("km")) as made:
-        yield made
+lives = source_fixture(_survival_tables)
 
 
 def test_kaplan_meier_by_hand(lives: Source) -> None:
@@ -244,12 +238,7 @@ def _drift_tables() -> dict[str, list[dict[str, Any]]]:
             "orders": orders, "order_items": items}  # fmt: skip
 
 
-@pytest.fixture(scope="module", params=SOURCES)
-def drifts(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[Source]:  # fmt: skip
-    """The drift fixture in each kind of source."""
-    with tables_source(request.param, _drift_tables(), tmp_path_factory.mktemp("drift")) as made:
-        yield made
+drifts = source_fixture(_drift_tables)
 
 
 def test_purchase_drift_by_hand(drifts: Source) -> None:

@@ -10,7 +10,6 @@ on 25 Feb, another currency but a purchase all the same). Interactions: 1 on 3 J
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -19,12 +18,11 @@ import pytest
 from rapport.analytics.source import Source
 from rapport.analytics.value import ValueParams, ValueSummaryParams, value_over_time, value_summary
 from tests.analytics.conftest import (
-    SOURCES,
     at,
     customer_row,
     interaction_row,
     order_row,
-    tables_source,
+    source_fixture,
 )
 
 
@@ -49,12 +47,7 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
     }  # fmt: skip
 
 
-@pytest.fixture(scope="module", params=SOURCES)
-def source(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Source]:
-    with tables_source(request.param, _tables(), tmp_path_factory.mktemp(request.param)) as made:
-        yield made
+source = source_fixture(_tables)
 
 
 def test_value_per_month(source: Source) -> None:
