@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rapport.customers.lifecycle import LifecycleThresholds
@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     churn_inactive_days: int = Field(
         default=180, description="A customer with no purchase for this many days has churned."
     )
+    time_zone: str = Field(
+        default="UTC",
+        description="The clock the analyses count days, weeks and months by (an IANA name).",
+    )
     churn_contract_field: str | None = Field(
         default=None,
         description="Key of a customer date field holding the contract end; when set, churn "
@@ -91,6 +95,17 @@ class Settings(BaseSettings):
     static_dir: Path | None = Field(
         default=None, description="Serve static files from this folder instead of the package's."
     )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone such as Asia/Shanghai") from None
+        return value
 
     def lifecycle_thresholds(self) -> LifecycleThresholds:
         """The lifecycle thresholds these settings define."""

@@ -12,7 +12,15 @@ from rapport.access import Actor
 from rapport.analytics.rfm import RfmParams, rfm
 from rapport.analytics.source import MissingTable, Source
 from rapport.users.models import Role
-from tests.analytics.conftest import NOW, SOURCES, customer_row, order_row, tables_source
+from tests.analytics.conftest import (
+    NOW,
+    SOURCES,
+    at,
+    customer_row,
+    order_row,
+    tables_source,
+    write_folder,
+)
 
 AS_OF = RfmParams(as_of=date(2026, 6, 30))
 
@@ -80,3 +88,27 @@ def test_a_folder_needs_only_the_columns_read(tmp_path: Path) -> None:
     )
     with pytest.raises(MissingTable, match=r"orders\.csv lacks the column currency"):
         rfm(Source.from_folder(tmp_path), AS_OF)
+
+
+@pytest.mark.parametrize("kind", SOURCES)
+def test_days_follow_the_analytics_clock(kind: str, tmp_path: Path) -> None:
+    """An order at 20:00 UTC on 31 January is one of 1 February in Beijing (UTC+8)."""
+    from rapport.analytics.retention import cohorts
+
+    late = order_row(1, 1, "2026-01-31", 100, ordered_at=at("2026-01-31", "20:00:00"))
+    tables = {"customers": [customer_row(1, "wechat")], "orders": [late]}
+    for zone, month in (("UTC", 1), ("Asia/Shanghai", 2)):
+        folder = tmp_path / zone.replace("/", "-")
+        folder.mkdir()
+        if kind == "folder":
+            source = Source.from_folder(write_folder(tables, folder), time_zone=zone)
+            rows = cohorts(source, end=date(2026, 2, 28))
+        else:
+            with tables_source(kind, tables, folder, time_zone=zone) as source:
+                rows = cohorts(source, end=date(2026, 2, 28))
+        assert [r.cohort for r in rows] == [date(2026, month, 1)], zone
+
+
+def test_an_unknown_time_zone_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="time_zone"):
+        Source.from_folder(tmp_path, time_zone="Mars/Olympus")

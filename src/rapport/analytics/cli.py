@@ -78,9 +78,11 @@ ByOption = Annotated[str | None, typer.Option("--by", help="A customer field to 
 
 
 def _source(where: str | None) -> Source:
+    settings = get_settings()
     if where and Path(where).is_dir():
-        return Source.from_folder(Path(where))
-    return Source.from_database(make_engine(where or get_settings().database_url))
+        return Source.from_folder(Path(where), time_zone=settings.time_zone)
+    engine = make_engine(where or settings.database_url)
+    return Source.from_database(engine, time_zone=settings.time_zone)
 
 
 def _date(value: str | None, option: str) -> date | None:

@@ -28,7 +28,6 @@ import ibis
 import ibis.expr.operations as ops
 import pyarrow as pa
 import pyarrow.compute as pc
-from ibis.backends.duckdb import Backend as DuckDB
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -129,9 +128,13 @@ class Source:
         self._columns[name] = wanted
 
     @classmethod
-    def from_database(cls, engine: Engine, *, actor: Actor | None = None) -> Source:
+    def from_database(
+        cls, engine: Engine, *, actor: Actor | None = None, time_zone: str = "UTC"
+    ) -> Source:
         """The CRM database behind ``engine``, as ``actor`` may see it (all of it, the
-        recycle bin aside, when no actor is given)."""
+        recycle bin aside, when no actor is given), its times on the clock of
+        ``time_zone`` (days and months begin at its midnight)."""
+        _check_zone(time_zone)
         who = actor or Actor.system()
         read = _sqlite_reader(engine) if engine.dialect.name == "sqlite" else _driver_reader(engine)
 
@@ -142,21 +145,23 @@ class Source:
                 .with_only_columns(*(table.c[c] for c in columns))
                 .compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
             )
-            return _typed(read(str(query)), table)
+            return _typed(read(str(query)), table, time_zone)
 
         return cls(ibis.duckdb.connect(), _placeholder, snapshot)
 
     @classmethod
-    def from_folder(cls, folder: Path) -> Source:
+    def from_folder(cls, folder: Path, *, time_zone: str = "UTC") -> Source:
         """``<table>.parquet`` or ``<table>.csv`` files in ``folder`` (docs/data-format.md):
-        only the columns an analysis reads need be there."""
+        only the columns an analysis reads need be there. Their times are UTC; the
+        analyses see them on the clock of ``time_zone``."""
+        _check_zone(time_zone)
 
         def snapshot(name: str, columns: list[str]) -> pa.Table:
             table = metadata.tables[name]
             for suffix, reader in ((".parquet", _parquet), (".csv", _csv)):
                 path = folder / f"{name}{suffix}"
                 if path.exists():
-                    live = _typed(reader(path, table, columns), table)
+                    live = _typed(reader(path, table, columns), table, time_zone)
                     missing = [c for c in columns if c not in live.column_names]
                     if missing:
                         raise MissingTable(f"{path.name} lacks the column {missing[0]}")
@@ -300,9 +305,19 @@ def _arrow_type(column_type: Any) -> pa.DataType:
     return pa.float64()
 
 
-def _typed(data: pa.Table, table: Table) -> pa.Table:
-    """``data`` with each column of ``table`` it holds in the CRM's type (timestamps naive
-    UTC); other columns are kept as they are."""
+def _check_zone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"time_zone: {name!r} is not a time zone such as Asia/Shanghai") from None
+
+
+def _typed(data: pa.Table, table: Table, time_zone: str = "UTC") -> pa.Table:
+    """``data`` with each column of ``table`` it holds in the CRM's type: timestamps as
+    naive wall-clock times of ``time_zone`` (the stored instants are UTC); other
+    columns are kept as they are."""
     columns = []
     for name in data.column_names:
         values = data[name]
@@ -317,13 +332,11 @@ def _typed(data: pa.Table, table: Table) -> pa.Table:
                 values = pa.nulls(len(values), wanted)
             elif values.type != wanted:
                 values = pc.cast(values, wanted)
+            if wanted == pa.timestamp("us") and time_zone != "UTC":
+                instants = pc.cast(values, pa.timestamp("us", tz="UTC"))
+                values = pc.local_timestamp(pc.cast(instants, pa.timestamp("us", tz=time_zone)))
         columns.append(values)
     return pa.table(columns, names=data.column_names)
-
-
-def _register(duck: DuckDB, name: str, data: pa.Table) -> Any:
-    duck.con.register(name, data)
-    return duck.table(name)
 
 
 def _parquet(path: Path, _table: Table, columns: list[str]) -> pa.Table:
