@@ -93,7 +93,7 @@ def engagement(source: Source, params: EngagementParams) -> list[SessionRow]:
     per_session = views.group_by("session_id").aggregate(views=ibis._.count())
     sessions = sessions.left_join(per_session, "session_id").select(
         sessions, views=per_session.views.fill_null(0))  # fmt: skip
-    sessions = _grouped(source, sessions, params.by)
+    sessions = group_sessions(source, sessions, params.by)
     seconds = sessions.last_at.delta(sessions.first_at, unit="millisecond") / 1000
     stats = sessions.group_by("group").aggregate(
         sessions=ibis._.count(),
@@ -231,8 +231,10 @@ def _sessions(events: Any, params: EngagementParams) -> Any:
     )
 
 
-def _grouped(source: Source, sessions: Any, by: str | None) -> Any:
-    """``sessions`` with a ``group`` column for ``by``."""
+def group_sessions(source: Source, sessions: Any, by: str | None) -> Any:
+    """``sessions`` (with ``customer_id`` and ``channel``, the channel of their first
+    event that has one) with a ``group`` column for ``by``: their own channel, or a
+    field of their customer (``(anonymous)`` without one). The web funnel's too."""
     if by is None:
         return sessions.mutate(group=ibis.literal("all"))
     if by == SESSION_CHANNEL:

@@ -14,6 +14,7 @@ from typing import Any, Final
 import ibis
 
 from rapport.analytics.common import BREAKDOWNS, BadParameter, as_of_timestamp, with_breakdown
+from rapport.analytics.engagement import group_sessions
 from rapport.analytics.source import Source
 from rapport.analytics.stats import wilson
 
@@ -32,7 +33,6 @@ PAYMENT_FAILED: Final = "payment_failed"
 _DEAL_FIELDS: Final = {"owner": "owner_id", "deal_channel": "channel",
                        "deal_campaign": "campaign_id"}  # fmt: skip
 COHORT: Final = "cohort"  # ``by``: the month the customer was created
-SESSION_CHANNEL: Final = "session_channel"  # ``by`` (web): the session's own channel
 
 
 @dataclass(frozen=True)
@@ -228,20 +228,11 @@ def _sessions(source: Source, params: FunnelParams) -> Any:
     sessions = seen.group_by("session_id").aggregate(
         started=seen.occurred_at.min(),
         customer_id=seen.customer_id.max(),
-        session_channel=seen.channel.max(),
+        channel=seen.channel.argmin(seen.occurred_at, where=seen.channel.notnull()),
         failed=(seen.name == PAYMENT_FAILED).cast("int64").sum(),
         **counts,
     )
-    sessions = _window(sessions, sessions.started, params)
-    if params.by == SESSION_CHANNEL:
-        return sessions.mutate(group=sessions.session_channel.fill_null("(none)"))
-    if params.by is None:
-        return sessions.mutate(group=ibis.literal("all"))
-    known = _grouped(source, sessions.filter(sessions.customer_id.notnull()), params.by)
-    anonymous = sessions.filter(sessions.customer_id.isnull()).mutate(
-        group=ibis.literal("(anonymous)")
-    )
-    return ibis.union(known.select(*anonymous.columns), anonymous, distinct=False)
+    return group_sessions(source, _window(sessions, sessions.started, params), params.by)
 
 
 def _steps(
