@@ -376,3 +376,33 @@ def test_the_cli_runs_both_analyses(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["analyze", "sales-cycle", "--by", "shoe_size", "--source", folder])
     assert bad.exit_code == 2
     assert "by:" in bad.output
+
+
+def _repeat_customer() -> dict[str, list[dict[str, Any]]]:
+    """Customer 1 won deal 1 (opened 1 Jan, won 10 Jan) and deal 2 (opened 1 Mar, won
+    11 Mar); calls on 20 Dec and 20 Feb."""
+    stamp = {"created_at": NOW, "updated_at": NOW}
+    spans = {1: ("2026-01-01", "2026-01-10"), 2: ("2026-03-01", "2026-03-11")}
+    deals = [{"id": d, "name": f"Deal {d}", "pipeline_id": 1, "stage_id": 5, "customer_id": 1,
+              "status": "won", "amount_minor": 1000, "currency": "CNY", "custom_fields": {},
+              "closed_at": at(won)} | stamp for d, (_, won) in spans.items()]  # fmt: skip
+    changes = [{"id": 10 * d + k, "deal_id": d, "from_stage_id": (None, 1)[k],
+                "to_stage_id": (1, 5)[k], "changed_at": at(day)}
+               for d, days in spans.items() for k, day in enumerate(days)]  # fmt: skip
+    calls = [{"id": i, "customer_id": 1, "kind": "call", "occurred_at": at(day)} | stamp
+             for i, day in enumerate(("2025-12-20", "2026-02-20"), 1)]  # fmt: skip
+    stages = [{"id": i, "pipeline_id": 1, "name": name, "position": i, "probability": 0,
+               "outcome": outcome} | stamp for i, name, outcome in STAGES]  # fmt: skip
+    pipelines = [{"id": 1, "name": "Sales", "is_default": True} | stamp]
+    return {"customers": [customer_row(1, "email")], "pipelines": pipelines, "stages": stages,
+            "deals": deals, "deal_stage_changes": changes, "interactions": calls}  # fmt: skip
+
+
+repeat = source_fixture(_repeat_customer)
+
+
+def test_a_repeat_customer_s_cycle_starts_after_the_last_deal(repeat: Source) -> None:
+    """Deal 1: 20 Dec → 10 Jan, 21 days; deal 2: the call of 20 Feb (after deal 1 was
+    won) → 11 Mar, 19 days, not the 81 days since 20 December. Median 20."""
+    (row,) = _cycle(repeat).cycle
+    assert (row.won, row.median_days, row.pipeline_median_days) == (2, 20.0, 9.5)

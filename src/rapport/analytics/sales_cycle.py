@@ -237,11 +237,23 @@ def _cycle_rows(source: Source, stays: Any, first: Any, deals: Any, groups: Any,
     final = stays.filter(stays.left.isnull()).select("deal_id", state="outcome", won_at="entered")
     ended = first.inner_join(final, "deal_id").inner_join(
         deals.select(deal_id="id", customer_id="customer_id"), "deal_id")  # fmt: skip
+    # First contact for this deal: the customer's first interaction since their previous
+    # deal closed (a repeat customer's first call years ago is not this sale's start).
+    closed = deals.filter(deals.closed_at.notnull()).select(
+        owner_customer="customer_id", other="id", closed="closed_at")  # fmt: skip
+    starts = ended.select("deal_id", "customer_id", "first_at")
+    prior = starts.inner_join(closed, [starts.customer_id == closed.owner_customer,
+                                       closed.closed < starts.first_at,
+                                       closed.other != starts.deal_id])  # fmt: skip
+    prior = prior.group_by("deal_id").aggregate(since=prior.closed.max())
     interactions = source.table("interactions")
-    contacts = interactions.filter(interactions.occurred_at < cutoff,
-                                   interactions.customer_id.isin(deals.customer_id))  # fmt: skip
-    contacts = contacts.group_by("customer_id").aggregate(contact=contacts.occurred_at.min())
-    ended = ended.left_join(contacts, "customer_id")
+    touches = interactions.filter(interactions.occurred_at < cutoff).select(
+        touched="customer_id", at="occurred_at")  # fmt: skip
+    since = starts.left_join(prior, "deal_id").select("deal_id", "customer_id", "since")
+    hits = since.inner_join(touches, since.customer_id == touches.touched)
+    hits = hits.filter(hits.since.isnull() | (hits.at > hits.since))
+    contacts = hits.group_by("deal_id").aggregate(contact=hits.at.min())
+    ended = ended.left_join(contacts, "deal_id")
     started = ibis.cases((ended.contact < ended.first_at, ended.contact), else_=ended.first_at)
     ended = ended.mutate(cycle=days_between(ended.won_at, started),
                          in_pipeline=days_between(ended.won_at, ended.first_at))  # fmt: skip
