@@ -21,7 +21,7 @@ from rapport.models import metadata
 from tests.conftest import empty_database
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-SOURCES = ["sqlite", "postgresql", "folder"]
+SOURCES = ["sqlite", "postgresql", "folder", "parquet"]
 Tables = Mapping[str, list[dict[str, Any]]]
 
 
@@ -111,12 +111,40 @@ def source_fixture(tables: Callable[[], Tables]) -> Any:
     return made
 
 
+def write_parquet(tables: Tables, folder: Path) -> Path:
+    """``tables`` as ``<name>.parquet`` files in ``folder``, typed as the CRM's tables
+    (times as UTC without a zone, JSON as text)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from rapport.analytics.source import _arrow_type
+
+    for name, rows in tables.items():
+        table = metadata.tables[name]
+        keys = [c.name for c in table.c if any(c.name in row for row in rows)]
+        columns = {}
+        for key in keys:
+            values = [_plain(row.get(key)) for row in rows]
+            columns[key] = pa.array(values, type=_arrow_type(table.c[key].type))
+        pq.write_table(pa.table(columns), folder / f"{name}.parquet")
+    return folder
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
 @contextmanager
 def tables_source(kind: str, tables: Tables, folder: Path, **options: Any) -> Iterator[Source]:
     """A ``Source`` over ``tables`` held in ``kind`` (one of ``SOURCES``); ``options`` go to
-    ``Source.from_database`` (such as ``actor``)."""
-    if kind == "folder":
-        yield Source.from_folder(write_folder(tables, folder))
+    ``Source.from_database`` (such as ``actor``) or ``Source.from_folder``."""
+    if kind in ("folder", "parquet"):
+        write = write_folder if kind == "folder" else write_parquet
+        yield Source.from_folder(write(tables, folder), **options)
         return
     with empty_database(kind, folder) as url:
         load_tables(url, tables)

@@ -19,7 +19,6 @@ from tests.analytics.conftest import (
     customer_row,
     order_row,
     tables_source,
-    write_folder,
 )
 
 AS_OF = RfmParams(as_of=date(2026, 6, 30))
@@ -63,11 +62,11 @@ def test_everything_but_the_recycle_bin_without_an_actor(kind: str, tmp_path: Pa
         rows = {r.customer_id: r.monetary_minor for r in rfm(source, AS_OF)}
     # files hold what was exported: there, only rows with deleted_at set are left out,
     # so the order of customer 4 (binned, the order itself not) still counts
-    expected = {1: 600, 2: 200, 3: 300} | ({4: 400} if kind == "folder" else {})
+    expected = {1: 600, 2: 200, 3: 300} | ({4: 400} if kind in ("folder", "parquet") else {})
     assert rows == expected
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "folder"])
+@pytest.mark.parametrize("kind", ["sqlite", "folder", "parquet"])
 def test_only_the_columns_an_analysis_reads_are_loaded(kind: str, tmp_path: Path) -> None:
     with tables_source(kind, _tables(), tmp_path) as source:
         rfm(source, AS_OF)
@@ -100,12 +99,8 @@ def test_days_follow_the_analytics_clock(kind: str, tmp_path: Path) -> None:
     for zone, month in (("UTC", 1), ("Asia/Shanghai", 2)):
         folder = tmp_path / zone.replace("/", "-")
         folder.mkdir()
-        if kind == "folder":
-            source = Source.from_folder(write_folder(tables, folder), time_zone=zone)
+        with tables_source(kind, tables, folder, time_zone=zone) as source:
             rows = cohorts(source, end=date(2026, 2, 28))
-        else:
-            with tables_source(kind, tables, folder, time_zone=zone) as source:
-                rows = cohorts(source, end=date(2026, 2, 28))
         assert [r.cohort for r in rows] == [date(2026, month, 1)], zone
 
 
