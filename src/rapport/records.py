@@ -60,15 +60,24 @@ class RecordType(Generic[M]):
 
 
 def select_visible(
-    kind: RecordType[M], actor: Actor, action: Action = Action.READ, *, deleted: bool = False
+    kind: RecordType[M],
+    actor: Actor,
+    action: Action = Action.READ,
+    *,
+    deleted: bool = False,
+    binned_parents: bool = False,
 ) -> Select[M]:
-    """The records of ``kind`` that ``actor`` may ``action``: live ones, or deleted ones."""
+    """The records of ``kind`` that ``actor`` may ``action``: live ones, or deleted ones.
+
+    With ``binned_parents`` those hanging off a customer in the recycle bin are kept:
+    for a caller that leaves them out itself (analytics do it faster after reading).
+    """
     stmt = select(kind.model).where(condition(actor, kind.rule, action))
     if kind.soft_delete:
         gone = kind.deleted_at.is_not(None) if deleted else kind.deleted_at.is_(None)
         stmt = stmt.where(gone)
     parent = kind.rule.parent
-    if parent is not None and hasattr(parent.key.class_, "deleted_at"):
+    if parent is not None and hasattr(parent.key.class_, "deleted_at") and not binned_parents:
         # What hangs off a customer in the recycle bin is out of sight with it.
         binned = select(parent.key).where(
             parent.key == parent.link, parent.key.class_.deleted_at.is_not(None)
