@@ -107,3 +107,23 @@ def test_days_follow_the_analytics_clock(kind: str, tmp_path: Path) -> None:
 def test_an_unknown_time_zone_is_named(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="time_zone"):
         Source.from_folder(tmp_path, time_zone="Mars/Olympus")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_order_lines_are_seen_with_their_orders(kind: str, tmp_path: Path) -> None:
+    """Lines of order 6 (in the recycle bin) and of order 4 (its customer is) are out of
+    sight; so are those of customer 3's order for rep 7, who cannot see customer 3."""
+    tables = _tables()
+    tables["products"] = [{"id": 1, "sku": "P-1", "name": "Pen", "unit_price_minor": 100,
+                           "currency": "CNY", "is_active": True, "created_at": NOW,
+                           "updated_at": NOW}]  # fmt: skip
+    tables["order_items"] = [{"id": o, "order_id": o, "product_id": 1, "quantity": 1,
+                              "unit_price_minor": 100, "discount_minor": 0,
+                              "line_total_minor": 100} for o in (1, 3, 4, 6)]  # fmt: skip
+    for actor, expected in ((None, [1, 3]), (Actor(user_id=7, role=Role.REP), [1])):
+        folder = tmp_path / ("rep" if actor else "all")
+        folder.mkdir()
+        with tables_source(kind, tables, folder, actor=actor) as source:
+            lines = source.table("order_items")
+            rows = source.to_arrow(lines.select("order_id").order_by("order_id"))
+        assert rows.column("order_id").to_pylist() == expected

@@ -93,6 +93,9 @@ class Source:
     # (table, columns) → its rows as Arrow, or a DuckDB query giving them (files DuckDB
     # scans in place)
     snapshot: Callable[[str, list[str]], pa.Table | str] | None = None
+    # child table → (its link column, the parent table): a child row is seen with its
+    # parent (filtered in the DuckDB against the parent's ids)
+    parents: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     _loaded: dict[str, Any] = field(default_factory=dict)
     _columns: dict[str, frozenset[str]] = field(default_factory=dict)  # snapshot columns held
 
@@ -115,7 +118,14 @@ class Source:
         readers opening one SQLite file at once may find it locked."""
         snapshot = self.snapshot
         assert snapshot is not None
-        for name, columns in needs.items():
+        needs = dict(needs)
+        for child, (link, parent) in self.parents.items():
+            if child in needs:
+                needs[child] = needs[child] | {link}
+                needs[parent] = needs.get(parent, frozenset()) | {"id"}
+        children = [n for n in needs if n in self.parents]
+        for name in [*(n for n in needs if n not in self.parents), *children]:
+            columns = needs[name]
             held = self._columns.get(name, frozenset())
             if columns <= held:
                 continue
@@ -136,6 +146,9 @@ class Source:
             else f'CAST(NULL AS {_DUCK_TYPES[_arrow_type(c.type)]}) AS "{c.name}"'
             for c in schema.c
         ]  # fmt: skip
+        if name in self.parents:
+            link, parent = self.parents[name]
+            rows += f' WHERE "{link}" IN (SELECT "id" FROM "{parent}")'
         duck.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT {", ".join(picks)} FROM {rows}')
         self._columns[name] = wanted
 
@@ -175,7 +188,7 @@ class Source:
                 data = data.filter(keep).select(columns)
             return _typed(data, table, time_zone)
 
-        return cls(ibis.duckdb.connect(), _placeholder, snapshot)
+        return cls(ibis.duckdb.connect(), _placeholder, snapshot, parents=_CHILDREN)
 
     @classmethod
     def from_folder(cls, folder: Path, *, time_zone: str = "UTC") -> Source:
@@ -271,16 +284,14 @@ def _known(name: str) -> Table:
 
 def _visible(name: str, actor: Actor, *, binned_parents: bool = False) -> Select[Any]:
     """The rows of table ``name`` that ``actor`` may see (with ``binned_parents``, also
-    those of customers in the recycle bin: see ``_parent_link``)."""
+    those of customers in the recycle bin: see ``_parent_link``). A child table's rows
+    come whole: they are matched to the parent's visible rows in the DuckDB (a
+    ``link IN (visible parents)`` in SQLite took 18 s on 10M order lines)."""
     table = metadata.tables[name]
     if name in _RECORDS:
         kind = _RECORDS[name]
         stmt = records.select_visible(kind, actor, binned_parents=binned_parents)
         return stmt.with_only_columns(*table.c)
-    if name in _CHILDREN:
-        link, parent = _CHILDREN[name]
-        ids = _visible(parent, actor).with_only_columns(metadata.tables[parent].c.id)
-        return select(*table.c).where(table.c[link].in_(ids))
     stmt = select(*table.c)
     return stmt.where(table.c.deleted_at.is_(None)) if "deleted_at" in table.c else stmt
 
