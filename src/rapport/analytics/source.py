@@ -17,7 +17,6 @@ the analyses run where that data lives.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -46,6 +45,7 @@ from sqlalchemy import (
 
 from rapport import records
 from rapport.access import Actor
+from rapport.analytics.readers import postgres_reader
 from rapport.customers.service import RECORD as CUSTOMER
 from rapport.db import UTCDateTime
 from rapport.deals.service import RECORD as DEAL
@@ -161,7 +161,9 @@ class Source:
         ``time_zone`` (days and months begin at its midnight)."""
         _check_zone(time_zone)
         who = actor or Actor.system()
-        read = _sqlite_reader(engine) if engine.dialect.name == "sqlite" else _driver_reader(engine)
+        read = (
+            _sqlite_reader(engine) if engine.dialect.name == "sqlite" else postgres_reader(engine)
+        )
 
         @cache
         def binned() -> pa.Array:
@@ -321,25 +323,6 @@ def _sqlite_reader(engine: Engine) -> Callable[[str], pa.Table]:
             return cursor.fetch_arrow_table()
 
     return read
-
-
-def _driver_reader(engine: Engine) -> Callable[[str], pa.Table]:
-    """Rows through the engine's own driver (PostgreSQL), column by column into Arrow."""
-
-    def read(query: str) -> pa.Table:
-        with engine.connect() as connection:
-            result = connection.exec_driver_sql(query)
-            names = list(result.keys())
-            rows = result.fetchall()
-        return pa.table([pa.array([_json(row[i]) for row in rows]) for i in range(len(names))],
-                        names=names)  # fmt: skip
-
-    return read
-
-
-def _json(value: Any) -> Any:
-    """A JSON column's value as its text, as SQLite holds it."""
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
 
 
 def _arrow_type(column_type: Any) -> pa.DataType:
