@@ -184,11 +184,10 @@ class Source:
             wanted = [*columns, *([link] if link and link not in columns else [])]
             stmt = _visible(name, who, binned_parents=True)
             data = read(sql(stmt.with_only_columns(*(table.c[c] for c in wanted))))
-            if link:
+            if link and len(binned()):  # filtering copies every row: only when needed
                 hidden = pc.is_in(data[link].cast(pa.int64()), value_set=binned())
-                keep = pc.invert(pc.fill_null(hidden, False))  # no customer: not hidden
-                data = data.filter(keep).select(columns)
-            return _typed(data, table, time_zone)
+                data = data.filter(pc.invert(pc.fill_null(hidden, False)))  # no customer: kept
+            return _typed(data.select(columns), table, time_zone)
 
         return cls(ibis.duckdb.connect(), _placeholder, snapshot, parents=_CHILDREN)
 
