@@ -129,12 +129,14 @@ def pipeline_funnel(source: Source, params: FunnelParams) -> list[FunnelStep]:
     entered = deals.filter((deals.pipeline_id == pipeline) & (deals.created_at < cut))
     entered = _window(entered, entered.created_at, params)
     changes = source.table("deal_stage_changes")
-    moves = changes.filter(changes.changed_at < cut).select("deal_id", stage_id="to_stage_id")
+    moves = changes.filter(changes.changed_at < cut).select(
+        deal_id=changes.deal_id.cast("int64"), stage_id=changes.to_stage_id.cast("int64")
+    )
     # Every way of making a deal records its first stage as a move; a deal without any
     # (a file holding deals alone) is taken to have been in its current stage only.
-    unmoved = entered.select(deal_id="id", stage_id="stage_id").anti_join(
-        changes.select("deal_id"), "deal_id"
-    )
+    unmoved = entered.select(
+        deal_id=entered.id.cast("int64"), stage_id=entered.stage_id.cast("int64")
+    ).anti_join(changes.select("deal_id"), "deal_id")
     been = ibis.union(moves, unmoved, distinct=False)
     positions = stages.filter(stages.pipeline_id == pipeline).select(
         stage_id="id", position="position", outcome="outcome"
@@ -171,7 +173,7 @@ def win_rate(source: Source, params: FunnelParams) -> list[FunnelStep]:
     grouped = _grouped(source, closed.select("customer_id", "status", **_deal_fields(closed)),
                        params.by)  # fmt: skip
     counts = grouped.group_by("group").aggregate(
-        closed=ibis._.count(), won=(ibis._.status == "won").cast("int64").sum()
+        closed=ibis._.count(), won=(ibis._.status == "won").sum()
     )
     out = []
     for row in source.to_arrow(counts.order_by("group")).to_pylist():
@@ -201,10 +203,10 @@ def web_rates(source: Source, params: FunnelParams) -> list[WebRates]:
     paid = sessions.payment > 0
     tried = paid | (sessions.failed > 0)
     counts = sessions.group_by("group").aggregate(
-        carts=carts.cast("int64").sum(),
-        abandoned=(carts & ~paid).cast("int64").sum(),
-        attempts=tried.cast("int64").sum(),
-        paid=(tried & paid).cast("int64").sum(),
+        carts=carts.sum(),
+        abandoned=(carts & ~paid).sum(),
+        attempts=tried.sum(),
+        paid=(tried & paid).sum(),
     )
     out = []
     for row in source.to_arrow(counts.order_by("group")).to_pylist():
@@ -222,14 +224,12 @@ def _sessions(source: Source, params: FunnelParams) -> Any:
     cut = _cut(params)
     events = source.table("events")
     seen = events.filter(events.occurred_at < cut)
-    counts: dict[str, Any] = {
-        name: seen.name.isin(list(names)).cast("int64").sum() for name, names in WEB_STEPS
-    }
+    counts: dict[str, Any] = {name: seen.name.isin(list(names)).sum() for name, names in WEB_STEPS}
     sessions = seen.group_by("session_id").aggregate(
         started=seen.occurred_at.min(),
         customer_id=seen.customer_id.max(),
         channel=seen.channel.argmin(seen.occurred_at, where=seen.channel.notnull()),
-        failed=(seen.name == PAYMENT_FAILED).cast("int64").sum(),
+        failed=(seen.name == PAYMENT_FAILED).sum(),
         **counts,
     )
     return group_sessions(source, _window(sessions, sessions.started, params), params.by)
@@ -241,7 +241,7 @@ def _steps(
     """Count each step's rows per group (one query) and turn them into funnel steps."""
     names = list(steps)
     counts = grouped.group_by("group").aggregate(
-        **{f"s{i}": steps[name].cast("int64").sum() for i, name in enumerate(names)}
+        **{f"s{i}": steps[name].sum() for i, name in enumerate(names)}
     )
     out = []
     for row in source.to_arrow(counts.order_by("group")).to_pylist():

@@ -92,15 +92,18 @@ def timeline(source: Source, params: LifecycleParams, as_of: date) -> Any:
     customers = source.table("customers")
     orders = source.table("orders")
     interactions = source.table("interactions")
-    # Every moment as a plain timestamp, whatever precision the source gives it.
+    # Every moment as a plain timestamp and every id as a nullable int64, whatever a
+    # source declares (the parts are united below, which needs the same types).
     paid = orders.filter((orders.status == "paid") & (orders.ordered_at < cut)).select(
-        "customer_id", "id", at=orders.ordered_at.cast("timestamp")
-    )
+        customer_id=orders.customer_id.cast("int64"), id=orders.id,
+        at=orders.ordered_at.cast("timestamp"),
+    )  # fmt: skip
     contacts = interactions.filter(interactions.occurred_at < cut).select(
-        "customer_id", at=interactions.occurred_at.cast("timestamp")
+        customer_id=interactions.customer_id.cast("int64"),
+        at=interactions.occurred_at.cast("timestamp"),
     )
     created = customers.filter(customers.created_at < cut).select(
-        customer_id="id", at=customers.created_at.cast("timestamp")
+        customer_id=customers.id.cast("int64"), at=customers.created_at.cast("timestamp")
     )
     first_trace = (
         ibis.union(created, contacts, paid.drop("id"), distinct=False)
@@ -218,8 +221,8 @@ def time_in_stage(source: Source, params: LifecycleParams, as_of: date) -> list[
     days = (seconds / 86400).name("days")
     done = stays.left.notnull()
     summary = stays.group_by("stage").aggregate(
-        completed=done.cast("int64").sum(),
-        ongoing=(~done).cast("int64").sum(),
+        completed=done.sum(),
+        ongoing=(~done).sum(),
         median_days=days.quantile(0.5, where=done),
         p25_days=days.quantile(0.25, where=done),
         p75_days=days.quantile(0.75, where=done),

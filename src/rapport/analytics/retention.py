@@ -121,8 +121,7 @@ def _contracts(source: Source, params: ChurnParams, periods: Any) -> tuple[Any, 
     ends = customers.select(
         customer_id="id",
         created_at="created_at",
-        # a value that is not a date is no contract end (as a missing one)
-        ends=customers.custom_fields.cast("json")[params.contract_field].str.try_cast("date"),
+        ends=_date_field(customers.custom_fields, params.contract_field),
     )
     ends = with_breakdown(source, ends.filter(ends.ends.notnull()), params.by)
     under = ends.inner_join(
@@ -130,6 +129,16 @@ def _contracts(source: Source, params: ChurnParams, periods: Any) -> tuple[Any, 
     )
     gone = under.filter(under.ends.cast("timestamp") < under.e)
     return under.select("customer_id", "group", "s"), gone.select("customer_id", "group", "s")
+
+
+def _date_field(custom_fields: Any, key: str) -> Any:
+    """The date held under ``key`` in a JSON object of custom fields (NULL if absent or
+    not a date). Read from the JSON text with a pattern rather than a JSON path: Ibis
+    writes JSON text extraction for PostgreSQL in a form PostgreSQL refuses."""
+    text = custom_fields.cast("string").re_extract(
+        rf'"{key}"\s*:\s*"([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})', 1
+    )
+    return ibis.ifelse(text == "", ibis.null(), text).try_cast("date")
 
 
 @dataclass(frozen=True)

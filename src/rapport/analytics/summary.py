@@ -105,7 +105,7 @@ def _tickets(source: Source, cut: Any) -> Any:
     opened = tickets.filter(tickets.opened_at < cut)
     still_open = opened.resolved_at.isnull() | (opened.resolved_at >= cut)
     return opened.group_by("customer_id").aggregate(
-        tickets=opened.count(), open_tickets=still_open.cast("int64").sum()
+        tickets=opened.count(), open_tickets=still_open.sum()
     )
 
 

@@ -125,8 +125,8 @@ def value_over_time(source: Source, params: ValueParams) -> list[ValueRow]:
         buyers=ibis._.count(),
         orders=ibis._.n.sum(),
         revenue=ibis._.revenue.sum(),
-        repeat=(ibis._.n >= 2).cast("int64").sum(),
-        returning=(ibis._.first_at.date() < ibis._.bucket).cast("int64").sum(),
+        repeat=(ibis._.n >= 2).sum(),
+        returning=(ibis._.first_at.date() < ibis._.bucket).sum(),
     )
     interactions = source.table("interactions")
     touched = interactions.filter((interactions.occurred_at >= first)
@@ -189,15 +189,15 @@ def value_summary(source: Source, params: ValueSummaryParams) -> list[ValueSumma
     revenue = each.revenue.fill_null(0)
     summary = each.group_by("group").aggregate(
         customers=each.count(),
-        buyers=bought.cast("int64").sum(),
+        buyers=bought.sum(),
         orders=each.n.sum(),
         revenue=revenue.sum(),
         median=each.revenue.quantile(0.5),
         p90=each.revenue.quantile(0.9),
-        repeat=(each.n >= 2).cast("int64").sum(),
+        repeat=(each.n >= 2).sum(),
         talks=each.talks.sum(),
-        referrers=each.brought.notnull().cast("int64").sum(),
-        referred=each.referred.cast("int64").sum(),
+        referrers=each.brought.notnull().sum(),
+        referred=each.referred.sum(),
         referred_revenue=revenue.sum(where=each.referred),
     )
     out = []
