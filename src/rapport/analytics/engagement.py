@@ -161,18 +161,27 @@ def paths(source: Source, params: EngagementParams) -> list[PathRow]:
     back = ibis.window(group_by="session_id",
                        order_by=[ibis.desc("occurred_at"), ibis.desc("id")])  # fmt: skip
     before = before.mutate(from_end=ibis.row_number().over(back))
-    return [
-        *_common_paths(source, "entry", views, "number", params),
-        *_common_paths(source, "purchase", before, "from_end", params),
-        *_common_paths(source, "drop_out", views.filter(views.purchase_at.isnull()), "from_end",
-                       params),
-    ]  # fmt: skip
+    # One query for the three kinds, so the engine works out the page views once.
+    tops = [
+        _common_paths("entry", views, "number", params),
+        _common_paths("purchase", before, "from_end", params),
+        _common_paths("drop_out", views.filter(views.purchase_at.isnull()), "from_end", params),
+    ]
+    k = params.path_length
+    kinds = ["entry", "purchase", "drop_out"]
+    rows = source.to_arrow(ibis.union(*tops, distinct=False)).to_pylist()
+    out = []
+    for r in sorted(rows, key=lambda r: (kinds.index(r["kind"]), r["place"])):
+        seen = [r[f"p{i}"] for i in range(k) if r[f"p{i}"] is not None]
+        order = seen if r["kind"] == "entry" else seen[::-1]
+        sessions = int(r["sessions"])
+        out.append(PathRow(r["kind"], order, sessions, 100 * sessions / int(r["total"])))
+    return out
 
 
-def _common_paths(source: Source, kind: PathKind, views: Any, position: str,
-                  params: EngagementParams) -> list[PathRow]:  # fmt: skip
-    """Sessions per sequence of the pages at ``position`` 0 … path_length − 1 (counted
-    from the end, and shown in the order viewed, when ``position`` is ``from_end``)."""
+def _common_paths(kind: PathKind, views: Any, position: str, params: EngagementParams) -> Any:
+    """The ``top`` sequences of the pages at ``position`` 0 … path_length − 1 (counted
+    from the end when ``position`` is ``from_end``) with their sessions, most first."""
     k = params.path_length
     picked = views.filter(views[position] < k)
     steps = {f"p{i}": picked.page.max(where=picked[position] == i) for i in range(k)}
@@ -181,14 +190,11 @@ def _common_paths(source: Source, kind: PathKind, views: Any, position: str,
     counts = counts.mutate(total=counts.sessions.sum().over(ibis.window()))
     # ties: by the pages (the last first, for paths counted from the end), shorter first
     ties = [ibis.asc(step, nulls_first=True) for step in steps]
-    top = counts.order_by([ibis.desc("sessions"), *ties]).limit(params.top)
-    out = []
-    for r in source.to_arrow(top).to_pylist():
-        seen = [r[f"p{i}"] for i in range(k) if r[f"p{i}"] is not None]
-        order = seen[::-1] if position == "from_end" else seen
-        sessions = int(r["sessions"])
-        out.append(PathRow(kind, order, sessions, 100 * sessions / int(r["total"])))
-    return out
+    ranked = counts.mutate(
+        place=ibis.row_number().over(order_by=[ibis.desc("sessions"), *ties]),
+        kind=ibis.literal(kind),
+    )
+    return ranked.filter(ranked.place < params.top)
 
 
 def _events(source: Source, params: EngagementParams) -> Any:
