@@ -176,15 +176,17 @@ def main() -> None:
     ana.add_argument("--runs", type=int, default=3)
     ana.add_argument("--only", help="analyses to run, comma-separated (default: all)")
     ana.add_argument("--database-url", help="PostgreSQL server URL, for --source postgresql")
-    ana.add_argument("--adbc-reader", action="store_true",
-                     help="read PostgreSQL with rapport.analytics.readers.postgres_reader "
-                     "even where Source does not (yet)")  # fmt: skip
+    ana.add_argument("--combine", nargs="+", type=Path, metavar="JSON",
+                     help="print one table of saved runs instead of measuring")  # fmt: skip
     args = parser.parse_args()
     if args.benchmark == "analytics":
-        from bench.analytics import bench
+        from bench.analytics import bench, combine
 
+        if args.combine:
+            combine(args.combine)
+            return
         only = [n.strip() for n in args.only.split(",")] if args.only else None
-        bench(args.customers, args.source, args.runs, only, args.database_url, args.adbc_reader)
+        bench(args.customers, args.source, args.runs, only, args.database_url)
         return
     if args.benchmark == "import":
         bench_import(args.rows, args.runs)

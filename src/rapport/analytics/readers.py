@@ -3,8 +3,9 @@
 PostgreSQL is read through ADBC (the Arrow project's driver, libpq inside), which has
 the server send the rows with ``COPY … TO STDOUT (FORMAT binary)`` and decodes them
 column by column into Arrow in C++: no Python object per value. Measured on the orders
-table of the 100,000-customer demo (docs/performance.md, "Analytics"), it reads the
-table about 15 times faster than fetching the rows through psycopg.
+table of the 100,000-customer demo (935,389 rows; docs/performance.md, "Analytics"), it
+reads the table five times faster than fetching the rows through psycopg (1.5 s
+against 7.6 s) in a quarter of the memory.
 """
 
 from __future__ import annotations
