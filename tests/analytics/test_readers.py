@@ -12,8 +12,8 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import Engine, false, func, select
 
-from rapport.analytics.readers import postgres_reader, postgres_uri
-from rapport.analytics.source import _sqlite_reader, _typed
+from rapport.analytics.readers import postgres_reader, postgres_uri, sqlite_reader
+from rapport.analytics.source import _typed
 from rapport.db import make_engine
 from rapport.models import metadata
 from tests.analytics.conftest import NOW, at, customer_row, order_row
@@ -144,7 +144,7 @@ def test_the_same_tables_as_the_sqlite_reader(engine: Engine, tmp_path: Path) ->
         for table in (CUSTOMERS, ORDERS):
             query = select(*table.c).order_by(table.c.id)
             ours = _typed(postgres_reader(engine)(_sql(engine, query)), table)
-            theirs = _typed(_sqlite_reader(lite)(_sql(lite, query)), table)
+            theirs = _typed(sqlite_reader(lite)(_sql(lite, query)), table)
             assert ours.schema == theirs.schema
             assert ours.to_pylist() == theirs.to_pylist()
         lite.dispose()

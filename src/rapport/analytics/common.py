@@ -51,6 +51,55 @@ def with_breakdown(source: Source, table: Any, by: str | None) -> Any:
     return joined.mutate(group=joined.group.cast("string").fill_null("(none)"))
 
 
+def start_timestamp(day: date) -> datetime:
+    """Midnight starting ``day`` (naive, on the analytics clock): data of ``day`` is not
+    before it."""
+    return datetime(day.year, day.month, day.day)
+
+
 def as_of_timestamp(day: date) -> datetime:
     """The first moment after ``day`` (naive UTC): data up to ``day`` inclusive is before it."""
     return datetime(day.year, day.month, day.day) + _ONE_DAY
+
+
+def paid_orders(source: Source, before: datetime, currency: str | None = None) -> Any:
+    """The orders that count as purchases (status ``paid``) placed before ``before``, in
+    ``currency`` when one is given."""
+    orders = source.table("orders")
+    paid = orders.filter((orders.status == "paid") & (orders.ordered_at < before))
+    return paid if currency is None else paid.filter(paid.currency == currency)
+
+
+def period_start(day: date, period: Period) -> date:
+    """The first day of ``day``'s period (weeks from Monday)."""
+    check_period(period)
+    if period == "day":
+        return day
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    if period == "quarter":
+        return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return date(day.year, 1, 1)
+
+
+def next_period(first: date, period: Period) -> date:
+    """The first day of the period after the one starting on ``first``."""
+    if period in ("day", "week"):
+        return first + timedelta(days=1 if period == "day" else 7)
+    months = {"month": 1, "quarter": 3, "year": 12}[period]
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def as_date(value: Any) -> date:
+    """A date from what an engine gives back for one (a date, a datetime or its text)."""
+    if type(value) is date:
+        return value
+    return value.date() if isinstance(value, datetime) else date.fromisoformat(str(value))
+
+
+def optional_float(value: Any) -> float | None:
+    """A figure from an engine as a float, or None where there is none."""
+    return None if value is None else float(value)

@@ -19,7 +19,13 @@ from typing import Any, Final, Literal
 
 import ibis
 
-from rapport.analytics.common import BREAKDOWNS, BadParameter, as_of_timestamp
+from rapport.analytics.common import (
+    BREAKDOWNS,
+    BadParameter,
+    as_of_timestamp,
+    optional_float,
+    start_timestamp,
+)
 from rapport.analytics.source import Source
 
 # ``by`` value that groups sessions by the channel of their first event with one.
@@ -120,10 +126,10 @@ def engagement(source: Source, params: EngagementParams) -> list[SessionRow]:
         out.append(SessionRow(
             str(r["group"]), n, anonymous, customers,
             (n - anonymous) / customers if customers else None,
-            _float(r["mean_seconds"]), _float(r["median_seconds"]), int(r["views"]) / n,
-            int(r["single_page_sessions"]), _float(r["mean_page_seconds"]),
-            _float(r["median_page_seconds"]), int(r["purchase_sessions"]), int(r["downloads"]),
-            int(r["download_sessions"]),
+            optional_float(r["mean_seconds"]), optional_float(r["median_seconds"]),
+            int(r["views"]) / n, int(r["single_page_sessions"]),
+            optional_float(r["mean_page_seconds"]), optional_float(r["median_page_seconds"]),
+            int(r["purchase_sessions"]), int(r["downloads"]), int(r["download_sessions"]),
         ))  # fmt: skip
     return out
 
@@ -144,7 +150,8 @@ def pages(source: Source, params: EngagementParams) -> list[PageRow]:
     for r in source.to_arrow(top).to_pylist():
         views_, exits = int(r["views"]), int(r["exits"])
         out.append(PageRow(r["page"], views_, exits, 100 * exits / views_, int(r["timed_views"]),
-                           _float(r["mean_seconds"]), _float(r["median_seconds"])))  # fmt: skip
+                           optional_float(r["mean_seconds"]),
+                           optional_float(r["median_seconds"])))  # fmt: skip
     return out
 
 
@@ -200,7 +207,7 @@ def _common_paths(kind: PathKind, views: Any, position: str, params: EngagementP
 def _events(source: Source, params: EngagementParams) -> Any:
     events = source.table("events")
     if params.start:
-        events = events.filter(events.occurred_at >= ibis.date(params.start).cast("timestamp"))
+        events = events.filter(events.occurred_at >= start_timestamp(params.start))
     if params.end:
         events = events.filter(events.occurred_at < as_of_timestamp(params.end))
     return events
@@ -264,7 +271,3 @@ def _check(params: EngagementParams) -> None:
         raise BadParameter("path_length", "give a number of pages from 1 to 10")
     if params.top < 1:
         raise BadParameter("top", "give a number of at least 1")
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)

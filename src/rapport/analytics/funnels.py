@@ -8,12 +8,19 @@ share of the first step likewise (docs/metrics.md, "Conversion funnels").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Final
 
 import ibis
 
-from rapport.analytics.common import BREAKDOWNS, BadParameter, as_of_timestamp, with_breakdown
+from rapport.analytics.common import (
+    BREAKDOWNS,
+    BadParameter,
+    as_of_timestamp,
+    paid_orders,
+    start_timestamp,
+    with_breakdown,
+)
 from rapport.analytics.engagement import group_sessions
 from rapport.analytics.source import Source
 from rapport.analytics.stats import wilson
@@ -90,8 +97,7 @@ def lifecycle_funnel(source: Source, params: FunnelParams) -> list[FunnelStep]:
     # A person with a company is one of its contacts: the company is the one that buys.
     entered = customers.filter(customers.company_id.isnull() & (customers.created_at < cut))
     entered = _window(entered, entered.created_at, params).select(customer_id="id")
-    orders = source.table("orders")
-    paid = orders.filter((orders.status == "paid") & (orders.ordered_at < cut))
+    paid = paid_orders(source, cut)
     bought = paid.group_by("customer_id").aggregate(orders=paid.count())
     interactions = source.table("interactions")
     touched = (interactions.filter(interactions.occurred_at < cut)
@@ -276,8 +282,7 @@ def _window(table: Any, moment: Any, params: FunnelParams) -> Any:
     if params.start and params.end and params.end < params.start:
         raise BadParameter("end", "give an end on or after the start")
     if params.start:
-        first = params.start
-        table = table.filter(moment >= datetime(first.year, first.month, first.day))
+        table = table.filter(moment >= start_timestamp(params.start))
     if params.end:
         table = table.filter(moment < as_of_timestamp(params.end))
     return table

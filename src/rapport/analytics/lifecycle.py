@@ -19,12 +19,19 @@ A customer's stage on day D is that of the last change before the end of D.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Final
 
 import ibis
 
-from rapport.analytics.common import BadParameter, as_of_timestamp, with_breakdown
+from rapport.analytics.common import (
+    BadParameter,
+    as_date,
+    as_of_timestamp,
+    optional_float,
+    paid_orders,
+    with_breakdown,
+)
 from rapport.analytics.source import Source
 from rapport.customers.lifecycle import LifecycleThresholds
 from rapport.customers.models import LifecycleStage
@@ -94,7 +101,7 @@ def timeline(source: Source, params: LifecycleParams, as_of: date) -> Any:
     interactions = source.table("interactions")
     # Every moment as a plain timestamp and every id as a nullable int64, whatever a
     # source declares (the parts are united below, which needs the same types).
-    paid = orders.filter((orders.status == "paid") & (orders.ordered_at < cut)).select(
+    paid = paid_orders(source, cut).select(
         customer_id=orders.customer_id.cast("int64"), id=orders.id,
         at=orders.ordered_at.cast("timestamp"),
     )  # fmt: skip
@@ -172,11 +179,11 @@ def stage_counts(source: Source, params: LifecycleParams, days: list[date]) -> l
     rows = source.to_arrow(counts).to_pylist()
     totals: dict[tuple[date, str], int] = {}
     for row in rows:
-        key = (_day(row["day"]), str(row["group"]))
+        key = (as_date(row["day"]), str(row["group"]))
         totals[key] = totals.get(key, 0) + int(row["customers"])
     out = [
-        StageCount(_day(r["day"]), str(r["group"]), str(r["stage"]), int(r["customers"]),
-                   100 * int(r["customers"]) / totals[(_day(r["day"]), str(r["group"]))])
+        StageCount(as_date(r["day"]), str(r["group"]), str(r["stage"]), int(r["customers"]),
+                   100 * int(r["customers"]) / totals[(as_date(r["day"]), str(r["group"]))])
         for r in rows
     ]  # fmt: skip
     return sorted(out, key=lambda c: (c.day, c.group, STAGES.index(c.stage)))
@@ -230,8 +237,9 @@ def time_in_stage(source: Source, params: LifecycleParams, as_of: date) -> list[
     )
     rows = {r["stage"]: r for r in source.to_arrow(summary).to_pylist()}
     return [
-        StageDuration(stage, int(r["completed"]), int(r["ongoing"]), _float(r["median_days"]),
-                      _float(r["p25_days"]), _float(r["p75_days"]), _float(r["mean_days"]))
+        StageDuration(stage, int(r["completed"]), int(r["ongoing"]),
+                      *(optional_float(r[k]) for k in ("median_days", "p25_days", "p75_days",
+                                                       "mean_days")))
         for stage in STAGES if (r := rows.get(stage))
     ]  # fmt: skip
 
@@ -245,11 +253,3 @@ def month_ends(start: date, end: date) -> list[date]:
         days.append(min(following - timedelta(days=1), end))
         month = following
     return days
-
-
-def _day(value: Any) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)

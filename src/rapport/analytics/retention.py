@@ -10,7 +10,7 @@ cohort that bought again k months later.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import ibis
@@ -19,7 +19,10 @@ from rapport.analytics.common import (
     BadParameter,
     Period,
     as_of_timestamp,
-    check_period,
+    next_period,
+    paid_orders,
+    period_start,
+    start_timestamp,
     with_breakdown,
 )
 from rapport.analytics.source import Source
@@ -57,10 +60,9 @@ class ChurnRow:
 def period_starts(start: date, end: date, period: Period) -> list[date]:
     """The first days of the complete periods from the one holding ``start`` on, whose
     last day is no later than ``end``; plus the day after the last (its end)."""
-    check_period(period)
-    first = _period_start(start, period)
+    first = period_start(start, period)
     days = [first]
-    while (following := _next(days[-1], period)) <= end + timedelta(days=1):
+    while (following := next_period(days[-1], period)) <= end + timedelta(days=1):
         days.append(following)
     return days
 
@@ -75,8 +77,8 @@ def churn(source: Source, params: ChurnParams) -> list[ChurnRow]:
     bounds = period_starts(params.start, end, params.period)
     if len(bounds) < 2:
         raise BadParameter("start", "no complete period lies between start and end")
-    periods = ibis.memtable({"s": [_moment(d) for d in bounds[:-1]],
-                             "e": [_moment(d) for d in bounds[1:]]})  # fmt: skip
+    periods = ibis.memtable({"s": [start_timestamp(d) for d in bounds[:-1]],
+                             "e": [start_timestamp(d) for d in bounds[1:]]})  # fmt: skip
     if params.contract_field:
         at_start, gone = _contracts(source, params, periods)
     else:
@@ -161,7 +163,7 @@ def cohorts(
     first = paid.group_by("customer_id").aggregate(first_at=paid.ordered_at.min())
     first = first.mutate(cohort=first.first_at.truncate("M").date())
     if start:
-        first = first.filter(first.cohort >= _period_start(start, "month"))
+        first = first.filter(first.cohort >= period_start(start, "month"))
     joined = paid.inner_join(first, "customer_id")
     offset = ((joined.ordered_at.year() - joined.cohort.year()) * 12
               + joined.ordered_at.month() - joined.cohort.month())  # fmt: skip
@@ -184,31 +186,5 @@ def cohorts(
 
 
 def _paid(source: Source, end: date) -> Any:
-    orders = source.table("orders")
-    return orders.filter((orders.status == "paid")
-                         & (orders.ordered_at < as_of_timestamp(end))).select(
-        "customer_id", "ordered_at")  # fmt: skip
-
-
-def _period_start(day: date, period: Period) -> date:
-    if period == "day":
-        return day
-    if period == "week":
-        return day - timedelta(days=day.weekday())
-    if period == "month":
-        return day.replace(day=1)
-    if period == "quarter":
-        return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    return date(day.year, 1, 1)
-
-
-def _next(day: date, period: Period) -> date:
-    if period in ("day", "week"):
-        return day + timedelta(days=1 if period == "day" else 7)
-    months = {"month": 1, "quarter": 3, "year": 12}[period]
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _moment(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day)
+    paid = paid_orders(source, as_of_timestamp(end))
+    return paid.select("customer_id", "ordered_at")

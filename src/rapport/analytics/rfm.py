@@ -11,7 +11,7 @@ from typing import Any, Final
 import ibis
 import pyarrow as pa
 
-from rapport.analytics.common import BadParameter, as_of_timestamp
+from rapport.analytics.common import BadParameter, as_of_timestamp, paid_orders
 from rapport.analytics.source import Source
 
 # (segment, R scores, FM scores): the first that holds names the customer; FM is the
@@ -74,10 +74,8 @@ def rfm_expr(source: Source, params: RfmParams) -> Any:
     as_of = params.as_of or date.today()
     if params.window_days is not None and params.window_days < 1:
         raise BadParameter("window_days", "give a number of days of at least 1")
-    orders = source.table("orders")
     cutoff = as_of_timestamp(as_of)
-    paid = orders.filter((orders.status == "paid") & (orders.ordered_at < cutoff)
-                         & (orders.currency == params.currency))  # fmt: skip
+    paid = paid_orders(source, cutoff, params.currency)
     if params.window_days:
         paid = paid.filter(paid.ordered_at >= ibis.timestamp(cutoff) - ibis.interval(
             days=params.window_days))  # fmt: skip

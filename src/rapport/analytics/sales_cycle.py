@@ -14,7 +14,14 @@ from typing import Any, Final
 
 import ibis
 
-from rapport.analytics.common import BREAKDOWNS, BadParameter, as_of_timestamp, with_breakdown
+from rapport.analytics.common import (
+    BREAKDOWNS,
+    BadParameter,
+    as_of_timestamp,
+    optional_float,
+    start_timestamp,
+    with_breakdown,
+)
 from rapport.analytics.source import Source
 from rapport.analytics.stats import wilson
 
@@ -137,7 +144,7 @@ def sales_cycle(source: Source, params: SalesCycleParams) -> SalesCycleResult:
     stays = _stays(source, deals, cutoff)
     first = stays.group_by("deal_id").aggregate(first_at=stays.entered.min())
     if params.start:
-        first = first.filter(first.first_at >= datetime.combine(params.start, datetime.min.time()))
+        first = first.filter(first.first_at >= start_timestamp(params.start))
     # (Filters with ``isin`` rather than semi-joins: Ibis 12 cannot join on from a
     # projection of a semi-join.)
     stays = stays.filter(stays.deal_id.isin(first.deal_id))
@@ -225,8 +232,8 @@ def _with_bottlenecks(rows: list[dict[str, Any]], confidence: float) -> list[Sta
         out.append(StageRow(
             int(r["pipeline_id"]), int(r["stage_id"]), str(r["name"]), int(r["position"]),
             str(r["group"]), n, k, 100 * k / n, low, high, lost, 100 * lost / n,
-            int(r["completed"]), _float(r["median_days"]), _float(r["p90_days"]),
-            shares[i][0], shares[i][1], int(r["current"]), _float(r["current_median_days"]),
+            int(r["completed"]), optional_float(r["median_days"]), optional_float(r["p90_days"]),
+            shares[i][0], shares[i][1], int(r["current"]), optional_float(r["current_median_days"]),
             "both" if slow and lossy else "time" if slow else "losses" if lossy else None,
         ))  # fmt: skip
     return out
@@ -270,8 +277,8 @@ def _cycle_rows(source: Source, stays: Any, first: Any, deals: Any, groups: Any,
         low, high = wilson(won_n, closed, confidence) if closed else (None, None)
         out.append(CycleRow(
             str(r["group"]), n, won_n, lost_n, n - closed,
-            100 * won_n / closed if closed else None, low, high, _float(r["median_days"]),
-            _float(r["p90_days"]), _float(r["pipeline_median_days"]),
+            100 * won_n / closed if closed else None, low, high, optional_float(r["median_days"]),
+            optional_float(r["p90_days"]), optional_float(r["pipeline_median_days"]),
         ))  # fmt: skip
     return out
 
@@ -316,7 +323,3 @@ def _size_groups(source: Source, deals: Any, edges: tuple[int, ...] | None) -> A
                                      deals.amount_minor >= table.lo,
                                      deals.amount_minor < table.hi])  # fmt: skip
     return sized.select(deal_id="id", value="amount_minor", group="label")
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)

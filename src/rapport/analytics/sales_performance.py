@@ -16,13 +16,22 @@ from typing import Any, Final, Literal
 
 import ibis
 
-from rapport.analytics.common import BadParameter, Period, as_of_timestamp, truncate
+from rapport.analytics.common import (
+    BadParameter,
+    Period,
+    as_date,
+    as_of_timestamp,
+    check_period,
+    next_period,
+    period_start,
+    start_timestamp,
+    truncate,
+)
 from rapport.analytics.sales_cycle import days_between, deal_groups
 from rapport.analytics.source import Source
 from rapport.analytics.stats import wilson
 
 _PEOPLE: Final = ("owner", "team")  # the cuts that have activities and quotas
-_MONTHS: Final = {"month": 1, "quarter": 3, "year": 12}
 
 
 @dataclass(frozen=True)
@@ -68,9 +77,9 @@ def sales_performance(source: Source, params: SalesPerformanceParams) -> list[Pe
     end = params.end or date.today()
     if params.start and params.start > end:
         raise BadParameter("start", "comes after end")
-    if params.period is not None and params.period not in ("day", "week", *_MONTHS):
-        raise BadParameter("period", "choose day, week, month, quarter or year")
-    low, high = (_midnight(params.start) if params.start else None), as_of_timestamp(end)
+    if params.period is not None:
+        check_period(params.period)
+    low, high = (start_timestamp(params.start) if params.start else None), as_of_timestamp(end)
     deals = source.table("deals")
     closed = deals.filter(deals.status.isin(["won", "lost"]), deals.currency == params.currency,
                           deals.closed_at < high)  # fmt: skip
@@ -175,8 +184,9 @@ def _quotas(source: Source, params: SalesPerformanceParams, end: date,
         length = (last - first).days + 1
         for period, lo, hi in _pieces(max(first, params.start or first), min(last, end), params):
             share = ((hi - lo).days + 1) / length
+            after = start_timestamp(hi + timedelta(days=1))
             spans.append((period, q["holder"], q["metric"] == "revenue", q["target"] * share,
-                          _midnight(lo), _midnight(hi + timedelta(days=1))))  # fmt: skip
+                          start_timestamp(lo), after))  # fmt: skip
     if not spans:
         return {}
     table = ibis.memtable({"span": list(range(len(spans))), "holder": [s[1] for s in spans],
@@ -211,33 +221,16 @@ def _pieces(lo: date, hi: date, params: SalesPerformanceParams) -> list[tuple[An
         return [(None, lo, hi)]
     out = []
     while lo <= hi:
-        first, following = _period_of(lo, params.period)
+        first = period_start(lo, params.period)
+        following = next_period(first, params.period)
         out.append((first, lo, min(hi, following - timedelta(days=1))))
         lo = following
     return out
-
-
-def _period_of(day: date, period: Period) -> tuple[date, date]:
-    """The first day of ``day``'s period (weeks from Monday) and of the next one."""
-    if period in ("day", "week"):
-        first = day - timedelta(days=day.weekday() if period == "week" else 0)
-        return first, first + timedelta(days=7 if period == "week" else 1)
-    months = _MONTHS[period]
-    index = day.year * 12 + (day.month - 1) // months * months
-    following = index + months
-    return date(index // 12, index % 12 + 1, 1), date(following // 12, following % 12 + 1, 1)
 
 
 def _period(column: Any, params: SalesPerformanceParams) -> Any:
     return truncate(column, params.period) if params.period else ibis.null("date")
 
 
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day)
-
-
 def _day(value: Any) -> date | None:
-    """A date from what the engine gives back for a date (a date or a datetime)."""
-    if value is None or type(value) is date:
-        return value
-    return value.date() if isinstance(value, datetime) else date.fromisoformat(str(value))
+    return None if value is None else as_date(value)

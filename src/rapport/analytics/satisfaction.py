@@ -17,6 +17,7 @@ from rapport.analytics.common import (
     BadParameter,
     Period,
     as_of_timestamp,
+    start_timestamp,
     truncate,
     with_breakdown,
 )
@@ -62,7 +63,7 @@ def satisfaction(source: Source, params: SatisfactionParams) -> list[Satisfactio
     surveys = source.table("surveys").filter(lambda s: s.kind == params.metric)
     answers = answers.semi_join(surveys.select(survey_id="id"), "survey_id")
     if params.start:
-        answers = answers.filter(answers.responded_at >= ibis.date(params.start).cast("timestamp"))
+        answers = answers.filter(answers.responded_at >= start_timestamp(params.start))
     if params.end:
         answers = answers.filter(answers.responded_at < as_of_timestamp(params.end))
     answers = with_breakdown(source, answers, params.by)

@@ -23,7 +23,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final, cast
 
-import adbc_driver_sqlite.dbapi as adbc_sqlite
 import ibis
 import ibis.expr.operations as ops
 import pyarrow as pa
@@ -45,7 +44,7 @@ from sqlalchemy import (
 
 from rapport import records
 from rapport.access import Actor
-from rapport.analytics.readers import postgres_reader
+from rapport.analytics.readers import postgres_reader, sqlite_reader
 from rapport.customers.service import RECORD as CUSTOMER
 from rapport.db import UTCDateTime
 from rapport.deals.service import RECORD as DEAL
@@ -161,9 +160,7 @@ class Source:
         ``time_zone`` (days and months begin at its midnight)."""
         _check_zone(time_zone)
         who = actor or Actor.system()
-        read = (
-            _sqlite_reader(engine) if engine.dialect.name == "sqlite" else postgres_reader(engine)
-        )
+        read = sqlite_reader(engine) if engine.dialect.name == "sqlite" else postgres_reader(engine)
 
         @cache
         def binned() -> pa.Array:
@@ -305,23 +302,6 @@ def _parent_link(name: str) -> str | None:
     if parent is None or not hasattr(parent.key.class_, "deleted_at"):
         return None
     return str(parent.link.key)
-
-
-def _sqlite_reader(engine: Engine) -> Callable[[str], pa.Table]:
-    path = engine.url.database
-    if not path or path == ":memory:":
-        raise ValueError("analytics read a SQLite database from its file; this one has none")
-
-    def read(query: str) -> pa.Table:
-        with adbc_sqlite.connect(path) as connection, connection.cursor() as cursor:
-            # The driver takes a column's type from the first batch of rows (a column
-            # NULL there and text later fails), so the whole answer is one batch: the
-            # driver grows it as rows come (measured: no memory set aside up front).
-            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(2**30)})
-            cursor.execute(query)
-            return cursor.fetch_arrow_table()
-
-    return read
 
 
 def _arrow_type(column_type: Any) -> pa.DataType:

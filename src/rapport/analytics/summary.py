@@ -14,7 +14,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from rapport.analytics.common import as_of_timestamp
+from rapport.analytics.common import as_of_timestamp, paid_orders
 from rapport.analytics.source import Source
 
 
@@ -44,9 +44,7 @@ def summary_expr(source: Source, params: SummaryParams) -> Any:
     customers = customers.filter(customers.created_at < cut).select(
         customer_id="id", created=customers.created_at.date()
     )
-    orders = source.table("orders")
-    paid = orders.filter((orders.status == "paid") & (orders.ordered_at < cut)
-                         & (orders.currency == params.currency))  # fmt: skip
+    paid = paid_orders(source, cut, params.currency)
     # Purchases are counted by day, as the purchase models count them (lifetimes does
     # the same): two orders on one day are one purchase worth their sum.
     daily = paid.group_by(["customer_id", paid.ordered_at.date().name("day")]).aggregate(

@@ -27,7 +27,7 @@ from typing import Any, Final, Literal
 import ibis
 import numpy as np
 
-from rapport.analytics.common import BadParameter, as_of_timestamp, with_breakdown
+from rapport.analytics.common import BadParameter, as_of_timestamp, paid_orders, with_breakdown
 from rapport.analytics.source import Source
 from rapport.analytics.stats import wilson
 
@@ -276,9 +276,7 @@ def _lifetimes(source: Source, as_of: date, inactive_days: int) -> Any:
 
 
 def _paid(source: Source, as_of: date) -> Any:
-    orders = source.table("orders")
-    return orders.filter((orders.status == "paid")
-                         & (orders.ordered_at < as_of_timestamp(as_of)))  # fmt: skip
+    return paid_orders(source, as_of_timestamp(as_of))
 
 
 def _as_of(day: date | None) -> date:

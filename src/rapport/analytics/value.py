@@ -5,7 +5,7 @@ interaction frequency and customer growth (docs/metrics.md, "Value and behaviour
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import ibis
@@ -13,7 +13,10 @@ import ibis
 from rapport.analytics.common import (
     BadParameter,
     Period,
+    as_date,
     as_of_timestamp,
+    paid_orders,
+    start_timestamp,
     truncate,
     with_breakdown,
 )
@@ -99,7 +102,7 @@ def value_over_time(source: Source, params: ValueParams) -> list[ValueRow]:
     bounds = period_starts(params.start, end, params.period)
     if len(bounds) < 2:
         raise BadParameter("start", "no complete period lies between start and end")
-    first, last = _moment(bounds[0]), _moment(bounds[-1])
+    first, last = start_timestamp(bounds[0]), start_timestamp(bounds[-1])
     customers = source.table("customers")
     created = with_breakdown(
         source, customers.select(customer_id="id", at=customers.created_at), params.by
@@ -111,8 +114,7 @@ def value_over_time(source: Source, params: ValueParams) -> list[ValueRow]:
     )
     joined_counts = created.group_by(["bucket", "group"]).aggregate(n=ibis._.count())
 
-    orders = source.table("orders")
-    paid = orders.filter(orders.status == "paid")
+    paid = paid_orders(source, last)
     first_ever = paid.group_by("customer_id").aggregate(first_at=paid.ordered_at.min())
     inside = paid.filter((paid.ordered_at >= first) & (paid.ordered_at < last)
                          & (paid.currency == params.currency))  # fmt: skip
@@ -137,7 +139,7 @@ def value_over_time(source: Source, params: ValueParams) -> list[ValueRow]:
     ).aggregate(n=ibis._.count())
 
     created_n = _by_key(source.to_arrow(joined_counts).to_pylist())
-    buys = {(_day(r["bucket"]), str(r["group"])): r for r in source.to_arrow(buying).to_pylist()}
+    buys = {(as_date(r["bucket"]), str(r["group"])): r for r in source.to_arrow(buying).to_pylist()}
     talks = _by_key(source.to_arrow(contacts).to_pylist())
     groups = sorted({g for _, g in created_n} | {g for _, g in buys})
     out = []
@@ -165,9 +167,7 @@ def value_summary(source: Source, params: ValueSummaryParams) -> list[ValueSumma
     cut = as_of_timestamp(params.as_of or date.today())
     customers = source.table("customers")
     live = customers.filter(customers.created_at < cut)
-    orders = source.table("orders")
-    paid = orders.filter((orders.status == "paid") & (orders.ordered_at < cut)
-                         & (orders.currency == params.currency))  # fmt: skip
+    paid = paid_orders(source, cut, params.currency)
     spent = paid.group_by("customer_id").aggregate(n=paid.count(), revenue=paid.total_minor.sum())
     interactions = source.table("interactions")
     talks = (
@@ -220,15 +220,7 @@ def value_summary(source: Source, params: ValueSummaryParams) -> list[ValueSumma
 
 
 def _by_key(rows: list[dict[str, Any]]) -> dict[tuple[date, str], int]:
-    return {(_day(r["bucket"]), str(r["group"])): int(r["n"]) for r in rows}
-
-
-def _day(value: Any) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def _moment(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day)
+    return {(as_date(r["bucket"]), str(r["group"])): int(r["n"]) for r in rows}
 
 
 def _ratio(part: float, whole: float) -> float:
