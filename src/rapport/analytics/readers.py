@@ -61,6 +61,9 @@ def _plain(data: pa.Table) -> pa.Table:
     return pa.table(columns, names=data.column_names)
 
 
+_BUSY_MS = 30_000
+
+
 def sqlite_reader(engine: Engine) -> Callable[[str], pa.Table]:
     """A function that runs a SELECT on ``engine``'s SQLite file and returns its rows as
     Arrow (times as the text SQLite holds; the caller types them)."""
@@ -70,6 +73,9 @@ def sqlite_reader(engine: Engine) -> Callable[[str], pa.Table]:
 
     def read(query: str) -> pa.Table:
         with adbc_sqlite.connect(path) as connection, connection.cursor() as cursor:
+            # Readers side by side may find the file busy for a moment (another opening
+            # it, a writer checkpointing): wait for it rather than fail.
+            cursor.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
             # The driver takes a column's type from the first batch of rows (a column
             # NULL there and text later fails), so the whole answer is one batch: the
             # driver grows it as rows come (measured: no memory set aside up front).
