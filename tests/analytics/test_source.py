@@ -147,3 +147,48 @@ def test_a_table_read_in_parts_is_read_whole(
             orders = source.table("orders")
             rows = source.to_arrow(orders.select("id").order_by("id"))
         assert rows.column("id").to_pylist() == expected
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_only_the_rows_a_query_keeps_by_a_constant_are_read(kind: str, tmp_path: Path) -> None:
+    """Paid orders in yuan are read as such from a database (status and currency are
+    then constants in the DuckDB); a later query wanting other rows reads them again,
+    with only the conditions both share."""
+    tables = _tables()
+    tables["orders"] += [order_row(7, 2, "2026-06-07", 700, currency="USD"),
+                         order_row(8, 3, "2026-06-08", 800, status="refunded")]  # fmt: skip
+    with tables_source(kind, tables, tmp_path) as source:
+        rows = {r.customer_id: r.monetary_minor for r in rfm(source, AS_OF)}
+        assert source._equal["orders"] == {("status", "paid"), ("currency", "CNY")}
+        orders = source.table("orders")
+        paid = orders.filter(orders.status == "paid")
+        by_currency = paid.group_by("currency").aggregate(n=paid.count()).order_by("currency")
+        assert source.to_arrow(by_currency).to_pylist() == [
+            {"currency": "CNY", "n": 4}, {"currency": "USD", "n": 1}
+        ]  # fmt: skip
+        assert source._equal["orders"] == {("status", "paid")}
+        every = orders.group_by("status").aggregate(n=orders.count()).order_by("status")
+        assert source.to_arrow(every).to_pylist() == [
+            {"status": "paid", "n": 5}, {"status": "refunded", "n": 1}
+        ]  # fmt: skip
+        assert source._equal["orders"] == frozenset()
+        again = {r.customer_id: r.monetary_minor for r in rfm(source, AS_OF)}
+    assert rows == again == {1: 600, 2: 200, 3: 300}
+
+
+def test_a_condition_is_pushed_only_when_every_reading_applies_it() -> None:
+    from rapport.analytics.source import _reads
+
+    source = Source.from_folder(Path("."))
+    orders = source.table("orders")
+    paid = orders.filter((orders.status == "paid") & (orders.currency == "CNY"))
+    refunded = orders.filter((orders.status == "refunded") & (orders.currency == "CNY"))
+    both = paid.select("customer_id").union(refunded.select("customer_id"))
+    assert _reads(paid)["orders"].equal == {("status", "paid"), ("currency", "CNY")}
+    assert _reads(both)["orders"].equal == {("currency", "CNY")}
+    assert _reads(paid.union(orders))["orders"].equal == frozenset()
+    numbered = orders.filter(orders.customer_id == 3)
+    assert _reads(numbered)["orders"].equal == {("customer_id", 3)}
+    # a constant of another type than its column is compared by each engine its own way
+    mistyped = orders.filter(orders.status.cast("int64") == 3)
+    assert _reads(mistyped)["orders"].equal == frozenset()

@@ -76,6 +76,18 @@ _SHARED: Final = frozenset({"users", "teams", "products", "product_categories", 
 TABLES: Final = frozenset(_RECORDS) | frozenset(_CHILDREN) | _SHARED
 
 
+# ``column = constant`` conditions: only the rows meeting them are read.
+Equalities = frozenset[tuple[str, str | int]]
+
+
+@dataclass(frozen=True)
+class Read:
+    """What a query reads of a table: these columns, of the rows meeting ``equal``."""
+
+    columns: frozenset[str]
+    equal: Equalities
+
+
 class MissingTable(LookupError):
     """A source lacks a table (or a column) that an analysis needs."""
 
@@ -93,14 +105,19 @@ class Source:
 
     backend: Any  # an Ibis backend: the expressions run there
     loader: Callable[[str], Any]  # table name → Ibis table
-    # (table, columns) → its rows as Arrow, or a DuckDB query giving them (files DuckDB
-    # scans in place)
-    snapshot: Callable[[str, list[str]], pa.Table | str] | None = None
+    # (table, columns, equalities) → the rows with those column values, those columns
+    # as Arrow, or a DuckDB query giving them (files DuckDB scans in place); without
+    # ``push_equalities`` the equalities are always empty
+    snapshot: Callable[[str, list[str], Equalities], pa.Table | str] | None = None
     # child table → (its link column, the parent table): a child row is seen with its
     # parent (filtered in the DuckDB against the parent's ids)
     parents: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # Read only the rows a query keeps by ``column = constant`` (a database: what is not
+    # needed is not sent); such a column is then that constant in the DuckDB.
+    push_equalities: bool = False
     _loaded: dict[str, Any] = field(default_factory=dict)
-    _columns: dict[str, frozenset[str]] = field(default_factory=dict)  # snapshot columns held
+    _columns: dict[str, frozenset[str]] = field(default_factory=dict)  # columns in the DuckDB
+    _equal: dict[str, Equalities] = field(default_factory=dict)  # rows held: those with these
 
     def table(self, name: str) -> Any:
         """The Ibis table ``name`` (one of ``TABLES``)."""
@@ -111,49 +128,65 @@ class Source:
     def to_arrow(self, expr: Any) -> pa.Table:
         """Run ``expr`` where the data lives; the rows as Arrow."""
         if self.snapshot is not None:
-            self._hold(_columns_read(expr))
+            self._hold(_reads(expr))
         return cast(pa.Table, self.backend.to_pyarrow(expr))
 
-    def _hold(self, needs: Mapping[str, frozenset[str]]) -> None:
-        """Load the ``needs`` (table → columns) not yet in the DuckDB; each table's other
-        columns are typed NULLs (no expression reads them). Tables are read one after
-        the other: reading them side by side gained nothing measurable here, and two
-        readers opening one SQLite file at once may find it locked."""
+    def _hold(self, reads: Mapping[str, Read]) -> None:
+        """Load what ``reads`` (table → columns and equalities) needs and the DuckDB does
+        not hold yet; each table's other columns are typed NULLs (no expression reads
+        them). Tables are read one after the other (a big one in parts side by side).
+
+        A table held with equalities serves a query keeping a subset of its rows (it
+        filters on at least those); otherwise it is read again with the equalities both
+        share and the columns both read, so a table is read at most once per equality
+        given up, never back and forth."""
         snapshot = self.snapshot
         assert snapshot is not None
-        needs = dict(needs)
+        reads = {n: r if self.push_equalities else Read(r.columns, frozenset())
+                 for n, r in reads.items()}  # fmt: skip
         for child, (link, parent) in self.parents.items():
-            if child in needs:
-                needs[child] = needs[child] | {link}
-                needs[parent] = needs.get(parent, frozenset()) | {"id"}
-        children = [n for n in needs if n in self.parents]
-        for name in [*(n for n in needs if n not in self.parents), *children]:
-            columns = needs[name]
-            held = self._columns.get(name, frozenset())
-            if columns <= held:
+            if child in reads:  # a child row is seen with any of its parent's rows
+                reads[child] = Read(reads[child].columns | {link}, reads[child].equal)
+                mother = reads.get(parent, Read(frozenset(), frozenset()))
+                reads[parent] = Read(mother.columns | {"id"}, frozenset())
+        children = [n for n in reads if n in self.parents]
+        for name in [*(n for n in reads if n not in self.parents), *children]:
+            read = reads[name]
+            held, equal = self._columns.get(name), self._equal.get(name, frozenset())
+            if held is not None and equal <= read.equal and read.columns <= held:
                 continue
-            wanted = held | columns
-            order = [c.name for c in metadata.tables[name].c if c.name in wanted]
-            self._register(name, snapshot(name, order), wanted)
+            if held is not None:
+                read = Read(read.columns | held, read.equal & equal)
+            constant = {column for column, _ in read.equal}
+            order = [c.name for c in metadata.tables[name].c
+                     if c.name in read.columns and c.name not in constant]  # fmt: skip
+            self._register(name, snapshot(name, order, read.equal), read)
 
-    def _register(self, name: str, data: pa.Table | str, wanted: frozenset[str]) -> None:
+    def _register(self, name: str, data: pa.Table | str, read: Read) -> None:
         schema = metadata.tables[name]
         duck = self.backend.con
+        constants = dict(read.equal)
         if isinstance(data, str):
-            rows, present = f"({data})", wanted
+            rows, present = f"({data})", read.columns - constants.keys()
         else:
             duck.register(f"_rows_{name}", data)
             rows, present = f'"_rows_{name}"', frozenset(data.column_names)
-        picks = [
-            f'"{c.name}"' if c.name in present
-            else f'CAST(NULL AS {_DUCK_TYPES[_arrow_type(c.type)]}) AS "{c.name}"'
-            for c in schema.c
-        ]  # fmt: skip
+        picks = []
+        for column in schema.c:
+            kind = _DUCK_TYPES[_arrow_type(column.type)]
+            if column.name in constants:
+                picks.append(
+                    f'CAST({_sql_literal(constants[column.name])} AS {kind}) AS "{column.name}"'
+                )
+            elif column.name in present:
+                picks.append(f'"{column.name}"')
+            else:
+                picks.append(f'CAST(NULL AS {kind}) AS "{column.name}"')
         if name in self.parents:
             link, parent = self.parents[name]
             rows += f' WHERE "{link}" IN (SELECT "id" FROM "{parent}")'
         duck.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT {", ".join(picks)} FROM {rows}')
-        self._columns[name] = wanted
+        self._columns[name], self._equal[name] = read.columns | constants.keys(), read.equal
 
     @classmethod
     def from_database(
@@ -177,7 +210,7 @@ class Source:
             return str(stmt.compile(dialect=engine.dialect,
                                     compile_kwargs={"literal_binds": True}))  # fmt: skip
 
-        def snapshot(name: str, columns: list[str]) -> pa.Table:
+        def snapshot(name: str, columns: list[str], equal: Equalities) -> pa.Table:
             table = metadata.tables[name]
             link = _parent_link(name)
             # What hangs off a customer in the bin is dropped here rather than by a
@@ -185,6 +218,7 @@ class Source:
             wanted = [*columns, *([link] if link and link not in columns else [])]
             stmt = _visible(name, who, binned_parents=True)
             stmt = stmt.with_only_columns(*(table.c[c] for c in wanted))
+            stmt = stmt.where(*(table.c[column] == value for column, value in sorted(equal)))
             hidden_ids = binned() if link else None
 
             def part(piece: Select[Any]) -> pa.Table:
@@ -200,7 +234,7 @@ class Source:
             with ThreadPoolExecutor(len(pieces)) as pool:
                 return pa.concat_tables(pool.map(part, pieces))
 
-        return cls(ibis.duckdb.connect(), _placeholder, snapshot, parents=_CHILDREN)
+        return cls(ibis.duckdb.connect(), _placeholder, snapshot, _CHILDREN, push_equalities=True)
 
     @classmethod
     def from_folder(cls, folder: Path, *, time_zone: str = "UTC") -> Source:
@@ -209,7 +243,7 @@ class Source:
         analyses see them on the clock of ``time_zone``."""
         _check_zone(time_zone)
 
-        def snapshot(name: str, columns: list[str]) -> pa.Table | str:
+        def snapshot(name: str, columns: list[str], equal: Equalities) -> pa.Table | str:
             table = metadata.tables[name]
             parquet, text = folder / f"{name}.parquet", folder / f"{name}.csv"
             if parquet.exists():
@@ -254,13 +288,14 @@ def _placeholder(name: str) -> Any:
     return ibis.table(ibis.Schema.from_pyarrow(schema), name=name)
 
 
-def _columns_read(expr: Any) -> dict[str, frozenset[str]]:
-    """The columns of each CRM table that ``expr`` reads.
+def _reads(expr: Any) -> dict[str, Read]:
+    """What ``expr`` reads of each CRM table: its columns, and the ``column = constant``
+    conditions every reading of the table applies (only its rows meeting them count).
 
     Ibis's own SQL selects every column of a joined table, so the columns are found on
     the query after sqlglot has qualified it and pushed projections down (unused
     columns of subqueries dropped). Should sqlglot fail on a query, every column of
-    each table it names is read: slower, never wrong.
+    each table it names is read, every row: slower, never wrong.
     """
     import sqlglot
     from sqlglot import exp
@@ -277,15 +312,68 @@ def _columns_read(expr: Any) -> dict[str, frozenset[str]]:
         tree = sqlglot.parse_one(ibis.to_sql(expr, dialect="duckdb"), dialect="duckdb")
         tree = pushdown_projections(qualify(tree, schema=schema, dialect="duckdb"))
         used: dict[str, set[str]] = {n: set() for n in names}
+        equal: dict[str, Equalities | None] = dict.fromkeys(names)  # None: not yet seen
         for scope in traverse_scope(tree):
             for column in scope.columns:
                 table = scope.sources.get(column.table)
                 if isinstance(table, exp.Table) and table.name in used:
                     used[table.name].add(column.name)
+            for alias, table in scope.sources.items():
+                if isinstance(table, exp.Table) and table.name in equal:
+                    found = _equalities(scope, alias) if len(scope.sources) == 1 else frozenset()
+                    seen = equal[table.name]
+                    equal[table.name] = found if seen is None else seen & found
     except sqlglot.errors.SqlglotError:
-        return everything
+        return {n: Read(everything[n], frozenset()) for n in names}
     # A table read only for its row count still needs one column to count.
-    return {n: frozenset(cols or {next(iter(sorted(everything[n])))}) for n, cols in used.items()}
+    return {
+        n: Read(frozenset(cols or {min(everything[n])}), _typed_alike(n, equal[n] or frozenset()))
+        for n, cols in used.items()
+    }
+
+
+def _typed_alike(name: str, equal: Equalities) -> Equalities:
+    """The equalities whose constant is of its column's type (text to text, whole
+    numbers to whole numbers): those a database compares as DuckDB does."""
+    table = metadata.tables[name]
+    kinds = {str: pa.string(), int: pa.int64()}
+    return frozenset(
+        (column, value) for column, value in equal
+        if _arrow_type(table.c[column].type) == kinds[type(value)]
+    )  # fmt: skip
+
+
+def _columns_read(expr: Any) -> dict[str, frozenset[str]]:
+    """The columns of each CRM table that ``expr`` reads (``_reads``)."""
+    return {name: read.columns for name, read in _reads(expr).items()}
+
+
+def _equalities(scope: Any, alias: str) -> Equalities:
+    """The ``column = constant`` conditions (text or a whole number) of a query on one
+    table (``scope``, the table named ``alias`` there) that every row it keeps meets."""
+    from sqlglot import exp
+
+    where = scope.expression.args.get("where") if isinstance(scope.expression, exp.Select) else None
+    if where is None:
+        return frozenset()
+    found = set()
+    for condition in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
+        if not isinstance(condition, exp.EQ):
+            continue
+        column, value = condition.this, condition.expression
+        if isinstance(value, exp.Column):
+            column, value = value, column
+        if not (isinstance(column, exp.Column) and column.table == alias):
+            continue
+        if isinstance(value, exp.Literal) and value.is_string:
+            found.add((column.name, value.this))
+        elif isinstance(value, exp.Literal) and value.is_int:
+            found.add((column.name, int(value.this)))
+    return frozenset(found)
+
+
+def _sql_literal(value: str | int) -> str:
+    return str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
 
 
 # A table is read in as many parts as there are cores, each a range of ids at least this
