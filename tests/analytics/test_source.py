@@ -192,3 +192,36 @@ def test_a_condition_is_pushed_only_when_every_reading_applies_it() -> None:
     # a constant of another type than its column is compared by each engine its own way
     mistyped = orders.filter(orders.status.cast("int64") == 3)
     assert _reads(mistyped)["orders"].equal == frozenset()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_rows_are_counted_when_every_column_read_is_a_constant(kind: str, tmp_path: Path) -> None:
+    tables = _tables()
+    tables["orders"].append(order_row(7, 2, "2026-06-07", 700, currency="USD"))
+    tables["products"] = [{"id": 1, "sku": "P-1", "name": "Pen", "unit_price_minor": 100,
+                           "currency": "CNY", "is_active": True, "created_at": NOW,
+                           "updated_at": NOW}]  # fmt: skip
+    tables["order_items"] = [{"id": i, "order_id": o, "product_id": 1, "quantity": 1,
+                              "unit_price_minor": 100, "discount_minor": 0,
+                              "line_total_minor": 100}
+                             for i, o in ((1, 1), (2, 1), (3, 2))]  # fmt: skip
+    with tables_source(kind, tables, tmp_path) as source:
+        orders, customers = source.table("orders"), source.table("customers")
+        items = source.table("order_items")
+
+        def count(table: Any) -> int:
+            return int(source.to_arrow(table.aggregate(n=table.count()))["n"][0].as_py())
+
+        assert count(orders.filter((orders.status == "paid") & (orders.currency == "CNY"))) == 4
+        assert count(orders.filter(orders.customer_id == 1)) == 2
+        assert count(customers.filter(customers.channel == "email")) == 2  # 4 is binned
+        assert count(items.filter(items.order_id == 1)) == 2  # a child by its link
+        assert count(items) == 3
+        assert count(orders) == 5
+
+
+def test_json_is_compared_by_no_database_as_text() -> None:
+    from rapport.analytics.source import _reads
+
+    customers = Source.from_folder(Path(".")).table("customers")
+    assert _reads(customers.filter(customers.custom_fields == "{}"))["customers"].equal == set()

@@ -98,7 +98,7 @@ class Source:
 
     ``backend`` runs the expressions. With a ``snapshot`` (the CRM's database, a folder of
     files), tables start as typed placeholders; before an expression runs, the columns it
-    reads of each table (found by ``_columns_read``) are loaded into the in-process DuckDB,
+    reads of each table (found by ``_reads``) are loaded into the in-process DuckDB,
     each table's once, so an analysis reads only what it needs (10M orders are ~15 columns
     wide, a summary needs three of them).
     """
@@ -146,7 +146,8 @@ class Source:
                  for n, r in reads.items()}  # fmt: skip
         for child, (link, parent) in self.parents.items():
             if child in reads:  # a child row is seen with any of its parent's rows
-                reads[child] = Read(reads[child].columns | {link}, reads[child].equal)
+                kept = frozenset(e for e in reads[child].equal if e[0] != link)  # link read
+                reads[child] = Read(reads[child].columns | {link}, kept)
                 mother = reads.get(parent, Read(frozenset(), frozenset()))
                 reads[parent] = Read(mother.columns | {"id"}, frozenset())
         children = [n for n in reads if n in self.parents]
@@ -158,8 +159,10 @@ class Source:
             if held is not None:
                 read = Read(read.columns | held, read.equal & equal)
             constant = {column for column, _ in read.equal}
-            order = [c.name for c in metadata.tables[name].c
-                     if c.name in read.columns and c.name not in constant]  # fmt: skip
+            real = [c.name for c in metadata.tables[name].c if c.name not in constant]
+            if not read.columns - constant:  # every column read is a constant: rows still count
+                read = Read(read.columns | {real[0]}, read.equal)
+            order = [c for c in real if c in read.columns]
             self._register(name, snapshot(name, order, read.equal), read)
 
     def _register(self, name: str, data: pa.Table | str, read: Read) -> None:
@@ -340,12 +343,8 @@ def _typed_alike(name: str, equal: Equalities) -> Equalities:
     return frozenset(
         (column, value) for column, value in equal
         if _arrow_type(table.c[column].type) == kinds[type(value)]
+        and not isinstance(table.c[column].type, JSON)  # PostgreSQL's json has no =
     )  # fmt: skip
-
-
-def _columns_read(expr: Any) -> dict[str, frozenset[str]]:
-    """The columns of each CRM table that ``expr`` reads (``_reads``)."""
-    return {name: read.columns for name, read in _reads(expr).items()}
 
 
 def _equalities(scope: Any, alias: str) -> Equalities:
@@ -379,6 +378,9 @@ def _sql_literal(value: str | int) -> str:
 # A table is read in as many parts as there are cores, each a range of ids at least this
 # wide, side by side (the drivers decode rows without holding the GIL).
 _PART_IDS: Final = 250_000
+# … and in at most this many (a container may see more cores than it may use, and each
+# part is a connection to the database).
+_MOST_PARTS: Final = 8
 
 
 def _by_id_range(
@@ -390,10 +392,14 @@ def _by_id_range(
     if cores < 2 or "id" not in table.c:
         return [stmt]
     ids = table.c.id
-    low, high = read(sql(select(func.min(ids), func.max(ids)))).to_pylist()[0].values()
+    # Each bound apart: SQLite finds one in the index, but scans the table for both at once.
+    bounds = select(
+        select(func.min(ids)).scalar_subquery(), select(func.max(ids)).scalar_subquery()
+    )
+    low, high = read(sql(bounds)).to_pylist()[0].values()
     if low is None or high - low < 2 * _PART_IDS:
         return [stmt]
-    parts = min(cores, (high - low) // _PART_IDS)
+    parts = min(cores, _MOST_PARTS, (high - low) // _PART_IDS)
     step = (high - low) // parts + 1
     cuts = [low + i * step for i in range(1, parts)]  # the first id of parts 2, 3 …
     pieces = [stmt.where(ids < cuts[0])]
