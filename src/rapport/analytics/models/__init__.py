@@ -1,0 +1,1 @@
+"""Statistical models fitted on arrays (per-customer summaries), no database in sight."""
