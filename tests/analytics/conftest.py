@@ -117,7 +117,7 @@ def write_parquet(tables: Tables, folder: Path) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from rapport.analytics.source import _arrow_type
+    from rapport.analytics.columns import arrow_type as _arrow_type
 
     for name, rows in tables.items():
         table = metadata.tables[name]

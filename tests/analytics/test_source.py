@@ -135,7 +135,7 @@ def test_a_table_read_in_parts_is_read_whole(
 ) -> None:
     """Big tables are read in ranges of ids side by side: every visible row once, the
     access rules and the recycle bin applied to each part."""
-    from rapport.analytics import source as module
+    from rapport.analytics import readers as module
 
     monkeypatch.setattr(module, "_PART_IDS", 1)
     monkeypatch.setattr(module, "_cores", lambda: 3)
@@ -177,7 +177,7 @@ def test_only_the_rows_a_query_keeps_by_a_constant_are_read(kind: str, tmp_path:
 
 
 def test_a_condition_is_pushed_only_when_every_reading_applies_it() -> None:
-    from rapport.analytics.source import _reads
+    from rapport.analytics.reads import query_reads as _reads
 
     source = Source.from_folder(Path("."))
     orders = source.table("orders")
@@ -221,7 +221,7 @@ def test_rows_are_counted_when_every_column_read_is_a_constant(kind: str, tmp_pa
 
 
 def test_json_is_compared_by_no_database_as_text() -> None:
-    from rapport.analytics.source import _reads
+    from rapport.analytics.reads import query_reads as _reads
 
     customers = Source.from_folder(Path(".")).table("customers")
     assert _reads(customers.filter(customers.custom_fields == "{}"))["customers"].equal == set()

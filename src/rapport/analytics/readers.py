@@ -1,6 +1,7 @@
 """Fast ways to read a query's answer out of the CRM's database into Arrow.
 
-SQLite is read through ADBC too, the whole answer as one batch (below).
+SQLite is read through ADBC too, the whole answer as one batch (below). A big table is
+read in ranges of ids side by side (``by_id_range``).
 
 PostgreSQL is read through ADBC (the Arrow project's driver, libpq inside), which has
 the server send the rows with ``COPY … TO STDOUT (FORMAT binary)`` and decodes them
@@ -12,12 +13,15 @@ against 7.6 s) in a quarter of the memory.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from itertools import pairwise
+from typing import Any, Final
 
 import adbc_driver_postgresql.dbapi as adbc_postgresql
 import adbc_driver_sqlite.dbapi as adbc_sqlite
 import pyarrow as pa
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Select, Table, func, select
 
 
 def postgres_uri(engine: Engine) -> str:
@@ -84,3 +88,42 @@ def sqlite_reader(engine: Engine) -> Callable[[str], pa.Table]:
             return cursor.fetch_arrow_table()
 
     return read
+
+
+# A table is read in as many parts as there are cores, each a range of ids at least this
+# wide, side by side (the drivers decode rows without holding the GIL).
+_PART_IDS: Final = 250_000
+# … and in at most this many (a container may see more cores than it may use, and each
+# part is a connection to the database).
+_MOST_PARTS: Final = 8
+
+
+def by_id_range(
+    stmt: Select[Any], table: Table, read: Callable[[str], pa.Table], sql: Callable[[Any], str]
+) -> list[Select[Any]]:
+    """``stmt`` (rows of ``table``) cut into ranges of ids to read side by side: one part
+    per core, or the statement whole when the table is small."""
+    cores = _cores()
+    if cores < 2 or "id" not in table.c:
+        return [stmt]
+    ids = table.c.id
+    # Each bound apart: SQLite finds one in the index, but scans the table for both at once.
+    bounds = select(
+        select(func.min(ids)).scalar_subquery(), select(func.max(ids)).scalar_subquery()
+    )
+    low, high = read(sql(bounds)).to_pylist()[0].values()
+    if low is None or high - low < 2 * _PART_IDS:
+        return [stmt]
+    parts = min(cores, _MOST_PARTS, (high - low) // _PART_IDS)
+    step = (high - low) // parts + 1
+    cuts = [low + i * step for i in range(1, parts)]  # the first id of parts 2, 3 …
+    pieces = [stmt.where(ids < cuts[0])]
+    pieces += [stmt.where(ids >= start, ids < end) for start, end in pairwise(cuts)]
+    return [*pieces, stmt.where(ids >= cuts[-1])]
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1

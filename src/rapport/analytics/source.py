@@ -17,40 +17,29 @@ the analyses run where that data lives.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, Final, cast
 
 import ibis
-import ibis.expr.operations as ops
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    Date,
     Engine,
-    Enum,
-    Integer,
     Select,
-    String,
     Table,
-    Text,
-    func,
     select,
 )
 
 from rapport import records
 from rapport.access import Actor
-from rapport.analytics.readers import postgres_reader, sqlite_reader
+from rapport.analytics.columns import DUCK_TYPES, arrow_type
+from rapport.analytics.readers import by_id_range, postgres_reader, sqlite_reader
+from rapport.analytics.reads import Equalities, Read, query_reads
 from rapport.customers.service import RECORD as CUSTOMER
-from rapport.db import UTCDateTime
 from rapport.deals.service import RECORD as DEAL
 from rapport.events.service import RECORD as EVENT
 from rapport.interactions.service import RECORD as INTERACTION
@@ -76,18 +65,6 @@ _SHARED: Final = frozenset({"users", "teams", "products", "product_categories", 
 TABLES: Final = frozenset(_RECORDS) | frozenset(_CHILDREN) | _SHARED
 
 
-# ``column = constant`` conditions: only the rows meeting them are read.
-Equalities = frozenset[tuple[str, str | int]]
-
-
-@dataclass(frozen=True)
-class Read:
-    """What a query reads of a table: these columns, of the rows meeting ``equal``."""
-
-    columns: frozenset[str]
-    equal: Equalities
-
-
 class MissingTable(LookupError):
     """A source lacks a table (or a column) that an analysis needs."""
 
@@ -98,7 +75,7 @@ class Source:
 
     ``backend`` runs the expressions. With a ``snapshot`` (the CRM's database, a folder of
     files), tables start as typed placeholders; before an expression runs, the columns it
-    reads of each table (found by ``_reads``) are loaded into the in-process DuckDB,
+    reads of each table (found by ``query_reads``) are loaded into the in-process DuckDB,
     each table's once, so an analysis reads only what it needs (10M orders are ~15 columns
     wide, a summary needs three of them).
     """
@@ -128,7 +105,7 @@ class Source:
     def to_arrow(self, expr: Any) -> pa.Table:
         """Run ``expr`` where the data lives; the rows as Arrow."""
         if self.snapshot is not None:
-            self._hold(_reads(expr))
+            self._hold(query_reads(expr))
         return cast(pa.Table, self.backend.to_pyarrow(expr))
 
     def _hold(self, reads: Mapping[str, Read]) -> None:
@@ -176,7 +153,7 @@ class Source:
             rows, present = f'"_rows_{name}"', frozenset(data.column_names)
         picks = []
         for column in schema.c:
-            kind = _DUCK_TYPES[_arrow_type(column.type)]
+            kind = DUCK_TYPES[arrow_type(column.type)]
             if column.name in constants:
                 picks.append(
                     f'CAST({_sql_literal(constants[column.name])} AS {kind}) AS "{column.name}"'
@@ -222,16 +199,16 @@ class Source:
             stmt = _visible(name, who, binned_parents=True)
             stmt = stmt.with_only_columns(*(table.c[c] for c in wanted))
             stmt = stmt.where(*(table.c[column] == value for column, value in sorted(equal)))
-            hidden_ids = binned() if link else None
+            hidden_ids = binned() if link else pa.array([], pa.int64())
 
             def part(piece: Select[Any]) -> pa.Table:
                 data = read(sql(piece))
-                if link and hidden_ids is not None and len(hidden_ids):  # filtering copies
+                if len(hidden_ids):  # filtering copies every row: only when needed
                     hidden = pc.is_in(data[link].cast(pa.int64()), value_set=hidden_ids)
                     data = data.filter(pc.invert(pc.fill_null(hidden, False)))  # no customer: kept
                 return _typed(data.select(columns), table, time_zone)
 
-            pieces = _by_id_range(stmt, table, read, sql)
+            pieces = by_id_range(stmt, table, read, sql)
             if len(pieces) == 1:
                 return part(pieces[0])
             with ThreadPoolExecutor(len(pieces)) as pool:
@@ -278,140 +255,15 @@ class Source:
         return cls(backend, load)
 
 
-_DUCK_TYPES: Final = {
-    pa.timestamp("us"): "TIMESTAMP", pa.date32(): "DATE", pa.bool_(): "BOOLEAN",
-    pa.int64(): "BIGINT", pa.string(): "VARCHAR", pa.float64(): "DOUBLE",
-}  # fmt: skip
-
-
 def _placeholder(name: str) -> Any:
     """An unbound Ibis table with the CRM's columns and types, filled in before a run."""
     table = _known(name)
-    schema = pa.schema([(c.name, _arrow_type(c.type)) for c in table.c])
+    schema = pa.schema([(c.name, arrow_type(c.type)) for c in table.c])
     return ibis.table(ibis.Schema.from_pyarrow(schema), name=name)
-
-
-def _reads(expr: Any) -> dict[str, Read]:
-    """What ``expr`` reads of each CRM table: its columns, and the ``column = constant``
-    conditions every reading of the table applies (only its rows meeting them count).
-
-    Ibis's own SQL selects every column of a joined table, so the columns are found on
-    the query after sqlglot has qualified it and pushed projections down (unused
-    columns of subqueries dropped). Should sqlglot fail on a query, every column of
-    each table it names is read, every row: slower, never wrong.
-    """
-    import sqlglot
-    from sqlglot import exp
-    from sqlglot.optimizer.pushdown_projections import pushdown_projections
-    from sqlglot.optimizer.qualify import qualify
-    from sqlglot.optimizer.scope import traverse_scope
-
-    names = {t.name for t in expr.op().find(ops.UnboundTable) if t.name in TABLES}
-    everything = {n: frozenset(c.name for c in metadata.tables[n].c) for n in names}
-    schema: dict[str, object] = {
-        n: {c.name: _DUCK_TYPES[_arrow_type(c.type)] for c in metadata.tables[n].c} for n in names
-    }
-    try:
-        tree = sqlglot.parse_one(ibis.to_sql(expr, dialect="duckdb"), dialect="duckdb")
-        tree = pushdown_projections(qualify(tree, schema=schema, dialect="duckdb"))
-        used: dict[str, set[str]] = {n: set() for n in names}
-        equal: dict[str, Equalities | None] = dict.fromkeys(names)  # None: not yet seen
-        for scope in traverse_scope(tree):
-            for column in scope.columns:
-                table = scope.sources.get(column.table)
-                if isinstance(table, exp.Table) and table.name in used:
-                    used[table.name].add(column.name)
-            for alias, table in scope.sources.items():
-                if isinstance(table, exp.Table) and table.name in equal:
-                    found = _equalities(scope, alias) if len(scope.sources) == 1 else frozenset()
-                    seen = equal[table.name]
-                    equal[table.name] = found if seen is None else seen & found
-    except sqlglot.errors.SqlglotError:
-        return {n: Read(everything[n], frozenset()) for n in names}
-    # A table read only for its row count still needs one column to count.
-    return {
-        n: Read(frozenset(cols or {min(everything[n])}), _typed_alike(n, equal[n] or frozenset()))
-        for n, cols in used.items()
-    }
-
-
-def _typed_alike(name: str, equal: Equalities) -> Equalities:
-    """The equalities whose constant is of its column's type (text to text, whole
-    numbers to whole numbers): those a database compares as DuckDB does."""
-    table = metadata.tables[name]
-    kinds = {str: pa.string(), int: pa.int64()}
-    return frozenset(
-        (column, value) for column, value in equal
-        if _arrow_type(table.c[column].type) == kinds[type(value)]
-        and not isinstance(table.c[column].type, JSON)  # PostgreSQL's json has no =
-    )  # fmt: skip
-
-
-def _equalities(scope: Any, alias: str) -> Equalities:
-    """The ``column = constant`` conditions (text or a whole number) of a query on one
-    table (``scope``, the table named ``alias`` there) that every row it keeps meets."""
-    from sqlglot import exp
-
-    where = scope.expression.args.get("where") if isinstance(scope.expression, exp.Select) else None
-    if where is None:
-        return frozenset()
-    found = set()
-    for condition in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
-        if not isinstance(condition, exp.EQ):
-            continue
-        column, value = condition.this, condition.expression
-        if isinstance(value, exp.Column):
-            column, value = value, column
-        if not (isinstance(column, exp.Column) and column.table == alias):
-            continue
-        if isinstance(value, exp.Literal) and value.is_string:
-            found.add((column.name, value.this))
-        elif isinstance(value, exp.Literal) and value.is_int:
-            found.add((column.name, int(value.this)))
-    return frozenset(found)
 
 
 def _sql_literal(value: str | int) -> str:
     return str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
-
-
-# A table is read in as many parts as there are cores, each a range of ids at least this
-# wide, side by side (the drivers decode rows without holding the GIL).
-_PART_IDS: Final = 250_000
-# … and in at most this many (a container may see more cores than it may use, and each
-# part is a connection to the database).
-_MOST_PARTS: Final = 8
-
-
-def _by_id_range(
-    stmt: Select[Any], table: Table, read: Callable[[str], pa.Table], sql: Callable[[Any], str]
-) -> list[Select[Any]]:
-    """``stmt`` (rows of ``table``) cut into ranges of ids to read side by side: one part
-    per core, or the statement whole when the table is small."""
-    cores = _cores()
-    if cores < 2 or "id" not in table.c:
-        return [stmt]
-    ids = table.c.id
-    # Each bound apart: SQLite finds one in the index, but scans the table for both at once.
-    bounds = select(
-        select(func.min(ids)).scalar_subquery(), select(func.max(ids)).scalar_subquery()
-    )
-    low, high = read(sql(bounds)).to_pylist()[0].values()
-    if low is None or high - low < 2 * _PART_IDS:
-        return [stmt]
-    parts = min(cores, _MOST_PARTS, (high - low) // _PART_IDS)
-    step = (high - low) // parts + 1
-    cuts = [low + i * step for i in range(1, parts)]  # the first id of parts 2, 3 …
-    pieces = [stmt.where(ids < cuts[0])]
-    pieces += [stmt.where(ids >= start, ids < end) for start, end in pairwise(cuts)]
-    return [*pieces, stmt.where(ids >= cuts[-1])]
-
-
-def _cores() -> int:
-    """The cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _known(name: str) -> Table:
@@ -444,20 +296,6 @@ def _parent_link(name: str) -> str | None:
     return str(parent.link.key)
 
 
-def _arrow_type(column_type: Any) -> pa.DataType:
-    if isinstance(column_type, UTCDateTime):
-        return pa.timestamp("us")
-    if isinstance(column_type, Date):
-        return pa.date32()
-    if isinstance(column_type, Boolean):
-        return pa.bool_()
-    if isinstance(column_type, (Integer, BigInteger)):
-        return pa.int64()
-    if isinstance(column_type, (String, Text, Enum, JSON)):
-        return pa.string()
-    return pa.float64()
-
-
 def _check_zone(name: str) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -475,7 +313,7 @@ def _typed(data: pa.Table, table: Table, time_zone: str = "UTC") -> pa.Table:
     for name in data.column_names:
         values = data[name]
         if name in table.c:
-            wanted = _arrow_type(table.c[name].type)
+            wanted = arrow_type(table.c[name].type)
             if pa.types.is_timestamp(values.type) and values.type.tz is not None:
                 values = pc.cast(values, pa.timestamp("us", tz=values.type.tz))
                 values = pc.cast(values, pa.timestamp("us"))  # the same instant, in UTC
@@ -504,7 +342,7 @@ def _parquet_query(path: Path, table: Table, columns: list[str], time_zone: str)
     _check_columns(path, columns, present)
     picks = []
     for name in columns:
-        kind = _DUCK_TYPES[_arrow_type(table.c[name].type)]
+        kind = DUCK_TYPES[arrow_type(table.c[name].type)]
         value = f'CAST("{name}" AS {kind})'
         if kind == "TIMESTAMP" and time_zone != "UTC":
             value = f"timezone('{time_zone}', timezone('UTC', {value}))"
@@ -530,7 +368,7 @@ def _csv(path: Path, table: Table, columns: list[str]) -> pa.Table:
 
     with path.open(encoding="utf-8-sig", newline="") as lines:
         present = set(next(csv.reader(lines), []))
-    text = {c.name: pa.string() for c in table.c if _arrow_type(c.type) == pa.string()}
+    text = {c.name: pa.string() for c in table.c if arrow_type(c.type) == pa.string()}
     keep = [c for c in dict.fromkeys([*columns, "deleted_at"]) if c in present]
     options = pcsv.ConvertOptions(column_types=text, strings_can_be_null=True,
                                   include_columns=keep)  # fmt: skip

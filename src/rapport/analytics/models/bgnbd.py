@@ -141,16 +141,17 @@ def _arrays(x: ArrayLike, t_x: ArrayLike, t: ArrayLike) -> tuple[Floats, Floats,
 
 
 def _check(x: Floats, t_x: Floats, t: Floats, w: Floats) -> None:
+    if w.shape != x.shape:
+        raise ValueError("weights: one per customer")
     problems = {
         "frequency": ~np.isfinite(x) | (x < 0) | (x != np.floor(x)),
         "recency": ~np.isfinite(t_x) | (t_x < 0) | (t_x > t) | ((x > 0) & (t_x == 0)),
         "T": ~np.isfinite(t) | (t < 0),
-        "weights": ~np.isfinite(w) | (w < 0) | (w.shape != x.shape),
+        "weights": ~np.isfinite(w) | (w < 0),
     }
     for field, bad in problems.items():
         if np.any(bad):
-            row = int(np.argmax(bad)) if np.ndim(bad) else 0
-            raise ValueError(f"{field}: impossible value in row {row}")
+            raise ValueError(f"{field}: impossible value in row {int(np.argmax(bad))}")
     if not len(x) or w.sum() <= 0:
         raise ValueError("frequency: no customers to fit")
 
