@@ -45,12 +45,12 @@ def _engine() -> Engine:
     return make_engine(settings.database_url, echo=settings.database_echo)
 
 
-def _day(end: str | None) -> date | None:
-    """The ``--end`` option as a date; exit code 2 when it is not one."""
+def _day(end: str | None, option: str = "--end") -> date | None:
+    """The ``--end`` option (or ``option``) as a date; exit code 2 when it is not one."""
     try:
         return date.fromisoformat(end) if end else None
     except ValueError:
-        err.print(f"[red]Error:[/red] --end: {end!r} is not a date like 2026-06-30.")
+        err.print(f"[red]Error:[/red] {option}: {end!r} is not a date like 2026-06-30.")
         raise typer.Exit(code=2) from None
 
 
@@ -194,6 +194,60 @@ def purge(
     console.print(table)
     total = sum(r.purged for r in report)
     console.print(f"{'Would purge' if dry_run else 'Purged'} {total:,} deleted records.")
+
+
+@app.command()
+def score(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Last day of data scored (yesterday).")
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help="Read from this database URL or folder of files (the CRM's own)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
+) -> None:
+    """Score every customer (stage, RFM, CLV, churn risk, cluster, …) and store the scores."""
+    from rapport.analytics.cli import source_for
+    from rapport.analytics.common import BadParameter
+    from rapport.analytics.source import MissingTable
+    from rapport.scores import service as score_service
+    from rapport.scores.scoring import ScoringParams
+
+    settings = get_settings()
+    day = _day(as_of, "--as-of")
+    engine = _engine()
+    try:
+        params = ScoringParams(
+            as_of=day, currency=settings.default_currency,
+            thresholds=settings.lifecycle_thresholds(),
+            clv_horizon_days=settings.clv_horizon_days,
+            annual_discount_rate=settings.clv_discount_rate,
+            churn_horizon_days=settings.churn_horizon_days,
+        )  # fmt: skip
+        scoring = score_service.run(
+            engine=engine, params=params, source=source_for(source) if source else None,
+            keep_runs=settings.score_keep_runs,
+        )  # fmt: skip
+    except (BadParameter, MissingTable) as error:
+        err.print(f"[red]Error:[/red] {error}")
+        raise typer.Exit(code=2) from None
+    finally:
+        engine.dispose()
+    if as_json:
+        shown = {"version": scoring.version, "as_of": scoring.as_of.isoformat(),
+                 "customers": scoring.customers, "models": scoring.models,
+                 "timings": scoring.timings}  # fmt: skip
+        console.print_json(json.dumps(shown, default=str, ensure_ascii=False))
+        return
+    console.print(f"Scored {scoring.customers:,} customers to {scoring.as_of} "
+                  f"(version {scoring.version}).")  # fmt: skip
+    table = Table("step", "seconds")
+    for step, seconds in scoring.timings.items():
+        table.add_row(step, f"{seconds:.2f}")
+    console.print(table)
+    console.print(f"Models: {', '.join(scoring.models) or 'none'}; "
+                  "`rapport score --json` shows their parameters and evaluations.")  # fmt: skip
 
 
 @app.command()

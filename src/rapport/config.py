@@ -89,6 +89,18 @@ class Settings(BaseSettings):
     loyal_min_orders: int = Field(
         default=5, description="Paid orders that make a repeat buyer a loyal customer."
     )
+    score_keep_runs: int = Field(
+        default=3, ge=1, description="Scoring runs (and their customer scores) kept by `score`."
+    )
+    clv_horizon_days: int = Field(
+        default=365, ge=1, description="Days ahead the customer lifetime value counts."
+    )
+    clv_discount_rate: float = Field(
+        default=0.10, ge=0, lt=1, description="Yearly discount rate of the lifetime value."
+    )
+    churn_horizon_days: int = Field(
+        default=90, ge=1, description="Days ahead the churn risk looks."
+    )
     demo_batch_size: int = Field(
         default=5000, description="Customers generated and written per transaction by `demo`."
     )

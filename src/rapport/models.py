@@ -14,7 +14,7 @@ from rapport.interactions.models import Interaction
 from rapport.orders.models import Order, OrderItem
 from rapport.products.models import Product, ProductCategory
 from rapport.quotas.models import Quota
-from rapport.scores.models import CustomerScore
+from rapport.scores.models import CustomerScore, ScoringRun
 from rapport.segments.models import Segment, SegmentMembership
 from rapport.surveys.models import Survey, SurveyResponse
 from rapport.tasks.models import Task
@@ -46,6 +46,7 @@ __all__ = [
     "Product",
     "ProductCategory",
     "Quota",
+    "ScoringRun",
     "Segment",
     "SegmentMembership",
     "Stage",

@@ -77,7 +77,8 @@ FormatOption = Annotated[Format, typer.Option("--format", help="table, json or c
 ByOption = Annotated[str | None, typer.Option("--by", help="A customer field to break down by.")]
 
 
-def _source(where: str | None) -> Source:
+def source_for(where: str | None) -> Source:
+    """The analyses' source: a folder of files, a database URL, or the CRM's database."""
     settings = get_settings()
     if where and Path(where).is_dir():
         return Source.from_folder(Path(where), time_zone=settings.time_zone)
@@ -150,7 +151,7 @@ def lifecycle_command(
     """Customers in each lifecycle stage at the end of every month."""
     days = month_ends(_required(start, "--start"), _date(end, "--end") or date.today())
     params = LifecycleParams(get_settings().lifecycle_thresholds(), by=by)
-    _show(lambda: stage_counts(_source(source), params, days), fmt, "Lifecycle stages")
+    _show(lambda: stage_counts(source_for(source), params, days), fmt, "Lifecycle stages")
 
 
 @app.command("transitions")
@@ -163,7 +164,7 @@ def transitions_command(
     """Customers by lifecycle stage on one day and on a later one."""
     one, two = _required(first, "--from"), _date(second, "--to") or date.today()
     params = LifecycleParams(get_settings().lifecycle_thresholds())
-    _show(lambda: transitions(_source(source), params, one, two), fmt, "Stage transitions")
+    _show(lambda: transitions(source_for(source), params, one, two), fmt, "Stage transitions")
 
 
 @app.command("time-in-stage")
@@ -175,7 +176,7 @@ def time_in_stage_command(
     """How long customers stay in each lifecycle stage (median, quartiles, mean)."""
     day = _date(as_of, "--as-of") or date.today()
     params = LifecycleParams(get_settings().lifecycle_thresholds())
-    _show(lambda: time_in_stage(_source(source), params, day), fmt, "Time in stage")
+    _show(lambda: time_in_stage(source_for(source), params, day), fmt, "Time in stage")
 
 
 class Funnel(StrEnum):
@@ -220,7 +221,7 @@ def funnel_command(
         start=_date(start, "--start"), end=_date(end, "--end"), as_of=_date(as_of, "--as-of"),
         by=by, loyal_orders=get_settings().loyal_min_orders, pipeline_id=pipeline,
     )  # fmt: skip
-    _show(lambda: _FUNNELS[kind](_source(source), params), fmt, f"Funnel: {kind.value}")
+    _show(lambda: _FUNNELS[kind](source_for(source), params), fmt, f"Funnel: {kind.value}")
 
 
 @app.command("value")
@@ -238,7 +239,7 @@ def value_command(
     per: Period = period  # type: ignore[assignment]
     params = ValueParams(start=_required(start, "--start"), end=_date(end, "--end"),
                          period=per, currency=currency, by=by)  # fmt: skip
-    _show(lambda: value_over_time(_source(source), params), fmt, "Value per period")
+    _show(lambda: value_over_time(source_for(source), params), fmt, "Value per period")
 
 
 @app.command("value-summary")
@@ -252,7 +253,7 @@ def value_summary_command(
     """Historic customer value, order value, purchase frequency, repurchase and referral
     rates, interaction frequency."""
     params = ValueSummaryParams(as_of=_date(as_of, "--as-of"), currency=currency, by=by)
-    _show(lambda: value_summary(_source(source), params), fmt, "Customer value")
+    _show(lambda: value_summary(source_for(source), params), fmt, "Customer value")
 
 
 @app.command("satisfaction")
@@ -268,7 +269,7 @@ def satisfaction_command(
     """NPS, CSAT or CES with confidence intervals, over time and by segment."""
     params = SatisfactionParams(metric=metric, start=_date(start, "--start"),  # type: ignore[arg-type]
                                 end=_date(end, "--end"), period=period, by=by)  # type: ignore[arg-type]  # fmt: skip
-    _show(lambda: satisfaction(_source(source), params), fmt, metric.upper())
+    _show(lambda: satisfaction(source_for(source), params), fmt, metric.upper())
 
 
 @app.command("rfm")
@@ -280,7 +281,7 @@ def rfm_command(
 ) -> None:
     """Recency, frequency and monetary scores (quintiles) and segment of every buyer."""
     params = RfmParams(as_of=_date(as_of, "--as-of"), currency=currency)
-    _show(lambda: rfm(_source(source), params), fmt, "RFM")
+    _show(lambda: rfm(source_for(source), params), fmt, "RFM")
 
 
 _CONTRACT_HELP = (
@@ -317,7 +318,7 @@ def churn_command(
     contract = contract_field or settings.churn_contract_field
     params = ChurnParams(start=first, end=_date(end, "--end"), period=per, inactive_days=days,
                          by=by, contract_field=contract)  # fmt: skip
-    _show(lambda: churn(_source(source), params), fmt, "Churn")
+    _show(lambda: churn(source_for(source), params), fmt, "Churn")
 
 
 @app.command("cohorts")
@@ -329,7 +330,7 @@ def cohorts_command(
 ) -> None:
     """Monthly cohort retention: who bought again 0, 1, 2 … months after their first."""
     first, last = _date(start, "--start"), _date(end, "--end")
-    _show(lambda: cohorts(_source(source), start=first, end=last), fmt, "Cohorts")
+    _show(lambda: cohorts(source_for(source), start=first, end=last), fmt, "Cohorts")
 
 
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="The day counted to (today).")]
@@ -354,7 +355,7 @@ def survival_command(
     days = inactive_days or get_settings().churn_inactive_days
     params = SurvivalParams(as_of=_date(as_of, "--as-of"), inactive_days=days, by=by,
                             every=every)  # fmt: skip
-    _show(lambda: survival_rows(survival(_source(source), params)), fmt, "Survival")
+    _show(lambda: survival_rows(survival(source_for(source), params)), fmt, "Survival")
 
 
 @app.command("drift")
@@ -376,10 +377,10 @@ def drift_command(
 
     def run() -> list[Any]:
         if view == "purchases":
-            return purchase_drift(_source(source), params)
+            return purchase_drift(source_for(source), params)
         if view in ("products", "categories"):
             level: Level = "product" if view == "products" else "category"
-            return last_item_drift(_source(source), params, level)
+            return last_item_drift(source_for(source), params, level)
         raise BadParameter("view", "choose purchases, products or categories")
 
     _show(run, fmt, f"Drift: {view}")
@@ -417,7 +418,7 @@ def engagement_command(
     def run() -> list[Any]:
         if view not in analyses:
             raise BadParameter("view", "choose sessions, pages or paths")
-        return analyses[view](_source(source), params)
+        return analyses[view](source_for(source), params)
 
     _show(run, fmt, f"Engagement: {view}")
 
@@ -459,7 +460,7 @@ def sales_cycle_command(
     def run() -> list[Any]:
         if view not in ("stages", "cycle"):
             raise BadParameter("view", "choose stages or cycle")
-        result = sales_cycle(_source(source), params)
+        result = sales_cycle(source_for(source), params)
         return result.stages if view == "stages" else result.cycle
 
     _show(run, fmt, f"Sales cycle: {view}")
@@ -495,4 +496,4 @@ def sales_performance_command(
                                     currency=currency, by=None if by == "all" else by,
                                     period=period, size_edges=_edges(size_edges),  # type: ignore[arg-type]
                                     quota_basis=quota_basis.value)  # fmt: skip
-    _show(lambda: sales_performance(_source(source), params), fmt, "Sales performance")
+    _show(lambda: sales_performance(source_for(source), params), fmt, "Sales performance")

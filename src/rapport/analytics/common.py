@@ -25,6 +25,10 @@ class BadParameter(ValueError):
         self.field = field
 
 
+class NotEnoughData(ValueError):
+    """The data holds too little for a model to be fitted (too few buyers, one class …)."""
+
+
 def check_period(period: str) -> None:
     """Raise ``BadParameter`` unless ``period`` is one of ``Period``'s."""
     if period not in _UNITS:

@@ -16,6 +16,7 @@ from rapport.imports import api as imports
 from rapport.interactions import api as interactions
 from rapport.orders import api as orders
 from rapport.products import api as products
+from rapport.scores import api as scores
 from rapport.segments import api as segments
 from rapport.surveys import api as surveys
 from rapport.tasks import api as tasks
@@ -52,4 +53,5 @@ def api_router() -> APIRouter:
     router.include_router(imports.router)
     router.include_router(consents.router)
     router.include_router(customer_privacy.router)
+    router.include_router(scores.router)
     return router

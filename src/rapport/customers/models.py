@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Table, Text, func, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rapport.db import Base, SoftDeleteMixin, TimestampMixin, str_enum
+
+if TYPE_CHECKING:
+    from rapport.scores.models import CustomerScore
 
 
 class CustomerKind(StrEnum):
@@ -130,3 +133,14 @@ class Customer(TimestampMixin, SoftDeleteMixin, Base):
     marketing_opt_out_at: Mapped[datetime | None]
     # Set when personal data was erased; the row stays so aggregates keep their figures.
     anonymised_at: Mapped[datetime | None]
+
+    # The scores of the scoring runs kept (docs/scoring.md), newest first; read only when
+    # asked for (the API shows the newest with the customer).
+    score_history: Mapped[list[CustomerScore]] = relationship(
+        order_by="CustomerScore.computed_at.desc()", viewonly=True
+    )
+
+    @property
+    def scores(self) -> CustomerScore | None:
+        """The newest scores, if a scoring run has scored this customer."""
+        return self.score_history[0] if self.score_history else None

@@ -11,6 +11,7 @@ from pydantic.json_schema import SkipJsonSchema
 from rapport.customers.models import CustomerKind, Gender, LifecycleStage
 from rapport.normalize import Birthday, Country, Email, LunarBirthday, Phone, WeChatId
 from rapport.schemas import Label, Moment, Money, Name, Short, Text
+from rapport.scores.schemas import CustomerScoresRead
 
 CustomerSort = Literal["id", "-id", "created_at", "-created_at", "name", "-name"]
 
@@ -120,6 +121,7 @@ class CustomerRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+    scores: CustomerScoresRead | None = None  # from the newest scoring run (`rapport score`)
 
 
 class CustomerFilters(BaseModel):

@@ -1,0 +1,162 @@
+"""Every customer's scores at a day: lifecycle stage, RFM, CLV and P(alive), churn risk with
+its reasons, cluster, lead score and next products — computed from a ``Source`` by the
+analyses and models, as one Arrow table with one row per customer.
+
+Each step is an analysis of ``rapport.analytics`` giving a table keyed by
+``customer_id`` and, for a fitted model, its parameters and evaluation; the steps'
+tables are joined onto the customers. Writing them is ``rapport.scores.service``'s.
+Definitions in docs/scoring.md.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Final
+
+import numpy as np
+import pyarrow as pa
+
+from rapport.analytics.common import BadParameter, NotEnoughData
+from rapport.analytics.lifecycle import LifecycleParams, stages_on
+from rapport.analytics.models import bgnbd
+from rapport.analytics.rfm import RfmParams, rfm_table
+from rapport.analytics.source import Source
+from rapport.analytics.summary import SummaryParams, customer_summary
+from rapport.customers.lifecycle import LifecycleThresholds
+
+Models = dict[str, dict[str, Any]]  # model name → {"parameters": …, "evaluation": …}
+MIN_BUYERS: Final = 30  # fewer buyers leave the purchase model's four parameters unsettled
+
+
+@dataclass(frozen=True)
+class ScoringParams:
+    """What the scores look at and how far ahead they look."""
+
+    as_of: date | None = None  # the last day of data (yesterday when None)
+    currency: str = "CNY"
+    thresholds: LifecycleThresholds = field(default_factory=LifecycleThresholds)
+    clv_horizon_days: int = 365
+    annual_discount_rate: float = 0.10
+    churn_horizon_days: int = 90
+    recommendations: int = 10
+
+    def __post_init__(self) -> None:
+        for name in ("clv_horizon_days", "churn_horizon_days", "recommendations"):
+            if getattr(self, name) < 1:
+                raise BadParameter(name, "must be at least 1")
+        if not 0 <= self.annual_discount_rate < 1:
+            raise BadParameter("annual_discount_rate", "must be at least 0 and below 1")
+
+
+@dataclass
+class Scores:
+    """One row per customer (``customer_id`` first), the models behind them and the time
+    each step took."""
+
+    as_of: date
+    table: pa.Table
+    models: Models
+    timings: dict[str, float]
+
+
+@dataclass
+class Step:
+    """One step's columns keyed by ``customer_id``, and the models it fitted."""
+
+    table: pa.Table
+    models: Models = field(default_factory=dict)
+
+
+StepFunction = Callable[[Source, ScoringParams, date], Step]
+
+
+def lifecycle_step(source: Source, params: ScoringParams, as_of: date) -> Step:
+    """Every customer's lifecycle stage at the end of ``as_of``."""
+    stages = stages_on(source, LifecycleParams(params.thresholds), as_of)
+    table = source.to_arrow(stages.rename(lifecycle_stage="stage"))
+    return Step(table.select(["customer_id", "lifecycle_stage"]))
+
+
+def rfm_step(source: Source, params: ScoringParams, as_of: date) -> Step:
+    """Buyers' RFM quintiles and segment."""
+    table = rfm_table(source, RfmParams(as_of=as_of, currency=params.currency))
+    return Step(
+        table.select(["customer_id", "r", "f", "m", "segment"]).rename_columns(
+            ["customer_id", "rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_segment"]
+        )
+    )
+
+
+def purchase_step(source: Source, params: ScoringParams, as_of: date) -> Step:
+    """Buyers' P(alive) and expected purchases over the CLV horizon (BG/NBD)."""
+    summary = customer_summary(
+        source, SummaryParams(as_of=as_of, currency=params.currency, buyers_only=True)
+    )
+    if summary.num_rows < MIN_BUYERS:
+        raise NotEnoughData(f"{summary.num_rows} buyers; the purchase model needs {MIN_BUYERS}")
+    x, t_x, t = (summary[name].to_numpy().astype(np.float64)
+                 for name in ("frequency", "recency_days", "t_days"))  # fmt: skip
+    model = bgnbd.fit(x, t_x, t)
+    table = pa.table({
+        "customer_id": summary["customer_id"],
+        "p_alive": model.p_alive(x, t_x, t),
+        "expected_purchases": model.expected_purchases(x, t_x, t, params.clv_horizon_days),
+    })  # fmt: skip
+    parameters = {"r": model.r, "alpha": model.alpha, "a": model.a, "b": model.b}
+    evaluation = {"log_likelihood": model.log_likelihood, "customers": model.customers}
+    return Step(table, {"bgnbd": {"parameters": parameters, "evaluation": evaluation}})
+
+
+# In the order they run; the first gives every customer (the others only some).
+STEPS: Final[dict[str, StepFunction]] = {
+    "lifecycle": lifecycle_step,
+    "rfm": rfm_step,
+    "purchases": purchase_step,
+}
+
+
+def compute(source: Source, params: ScoringParams, as_of: date) -> Scores:
+    """Every customer's scores at the end of ``as_of``."""
+    columns: dict[str, pa.ChunkedArray] = {}
+    ids: np.ndarray[Any, np.dtype[np.int64]] | None = None
+    models: Models = {}
+    timings: dict[str, float] = {}
+    for name, step in STEPS.items():
+        started = time.perf_counter()
+        try:
+            result = step(source, params, as_of)
+        except NotEnoughData as why:  # the step's scores stay empty; the others go on
+            models[name] = {"skipped": str(why)}
+            timings[name] = round(time.perf_counter() - started, 3)
+            continue
+        models |= result.models
+        table = result.table
+        if ids is None:  # the first step has every customer
+            table = table.sort_by("customer_id")
+            ids = table["customer_id"].to_numpy()
+            columns["customer_id"] = table["customer_id"]
+            rows = pa.array(np.arange(len(ids)))
+        else:
+            rows = _rows_of(ids, table["customer_id"].to_numpy())
+        for column in table.column_names[1:]:
+            columns[column] = table[column].take(rows)
+        timings[name] = round(time.perf_counter() - started, 3)
+    return Scores(as_of, pa.table(columns), models, timings)
+
+
+def _rows_of(
+    ids: np.ndarray[Any, np.dtype[np.int64]], keyed: np.ndarray[Any, np.dtype[np.int64]]
+) -> pa.Array:
+    """For each of the sorted ``ids``, the row of ``keyed`` holding it (null where none).
+
+    By position rather than an Arrow join: Arrow's joins refuse list columns (reasons,
+    products), and the ids are already sorted."""
+    at = np.searchsorted(ids, keyed)
+    found = at < len(ids)
+    found[found] = ids[at[found]] == keyed[found]
+    rows = np.full(len(ids), -1, dtype=np.int64)
+    rows[at[found]] = np.flatnonzero(found)
+    return pa.array(rows, mask=rows < 0)
