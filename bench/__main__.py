@@ -4,6 +4,8 @@
     python -m bench demo --customers 100000 --runs 1 --database-url postgresql+psycopg://…
     python -m bench api --database-url sqlite:///big.db --samples 200 --runs 3
     python -m bench analytics --customers 100000 --source sqlite --runs 3 [--only rfm,churn]
+    python -m bench clv-fit --customers 1000000 --runs 3 [--lifetimes-python PATH]
+    python -m bench score --customers 1000000 --source parquet --runs 3
 
 Prints a Markdown table for docs/performance.md and writes the raw runs as JSON under
 bench/results/.
@@ -178,7 +180,28 @@ def main() -> None:
     ana.add_argument("--database-url", help="PostgreSQL server URL, for --source postgresql")
     ana.add_argument("--combine", nargs="+", type=Path, metavar="JSON",
                      help="print one table of saved runs instead of measuring")  # fmt: skip
+    clv = sub.add_parser("clv-fit", help="BG/NBD fit against lifetimes' on the same data")
+    clv.add_argument("--customers", type=int, default=1_000_000)
+    clv.add_argument("--seed", type=int, default=1)
+    clv.add_argument("--runs", type=int, default=3)
+    clv.add_argument("--parquet", type=Path, help="a folder of CRM tables instead of simulating")
+    clv.add_argument("--lifetimes-python", help="interpreter with lifetimes (default: this one)")
+    sco = sub.add_parser("score", help="`rapport score` end to end on the analytics data")
+    sco.add_argument("--customers", type=int, default=1_000_000)
+    sco.add_argument("--source", choices=("parquet", "postgresql"), default="parquet")
+    sco.add_argument("--runs", type=int, default=3)
+    sco.add_argument("--database-url", help="PostgreSQL server URL, for --source postgresql")
     args = parser.parse_args()
+    if args.benchmark == "score":
+        from bench.score import bench as bench_score
+
+        bench_score(args.customers, args.source, args.runs, args.database_url)
+        return
+    if args.benchmark == "clv-fit":
+        from bench.clv_fit import bench as bench_clv_fit
+
+        bench_clv_fit(args.customers, args.seed, args.runs, args.parquet, args.lifetimes_python)
+        return
     if args.benchmark == "analytics":
         from bench.analytics import bench, combine
 
