@@ -50,7 +50,7 @@ def test_a_run_scores_every_customer_once_as_the_analyses_do(engine: Engine) -> 
     run = service.run(engine=engine, params=ScoringParams(as_of=AS_OF))
     rows = _scores(engine, run.id)
     with Session(engine) as session:
-        customers = dict(session.execute(select(Customer.id, Customer.lifecycle_stage)))
+        customers = dict(session.execute(select(Customer.id, Customer.lifecycle_stage)).all())
     assert [r.customer_id for r in rows] == sorted(customers) and run.customers == len(rows)
     assert {r.model_version for r in rows} == {run.version}
     # The demo stores each customer's stage at its end: the scores' stages are the same.
@@ -61,8 +61,14 @@ def test_a_run_scores_every_customer_once_as_the_analyses_do(engine: Engine) -> 
     assert all(r.p_alive is None and r.rfm_recency is None for r in rows
                if r.lifecycle_stage in ("lead", "prospect"))  # fmt: skip
     assert all(1 <= r.rfm_recency <= 5 for r in buyers if r.rfm_recency is not None)
-    assert set(run.models["bgnbd"]["parameters"]) == {"r", "alpha", "a", "b"}
-    assert set(run.timings) >= {"lifecycle", "rfm", "purchases", "write"}
+    assert all(r.clv is not None and r.clv > 0 and r.expected_spend > 0 for r in buyers)
+    clv = run.models["clv"]
+    assert set(clv["parameters"]["purchase"]) >= {"r", "alpha", "a", "b"}
+    holdout = clv["evaluation"]["holdout"]
+    assert holdout["holdout_days"] == 180 and holdout["actual_total"] > 0
+    personas = run.models["clusters"]["evaluation"]["personas"]
+    assert {r.cluster for r in buyers} == {str(c) for c in range(len(personas))}
+    assert set(run.timings) >= {"lifecycle", "rfm", "value", "clusters", "write"}
 
 
 def test_only_the_newest_runs_are_kept(engine: Engine) -> None:
@@ -104,11 +110,11 @@ def test_a_step_without_enough_data_is_skipped_and_said(
     def too_few(source: Source, params: ScoringParams, as_of: date) -> Step:
         raise NotEnoughData("3 buyers; the purchase model needs 30")
 
-    monkeypatch.setitem(scoring.STEPS, "purchases", too_few)
+    monkeypatch.setitem(scoring.STEPS, "value", too_few)
     run = service.run(engine=engine, params=ScoringParams(as_of=AS_OF))
-    assert run.models == {"purchases": {"skipped": "3 buyers; the purchase model needs 30"}}
+    assert run.models["value"] == {"skipped": "3 buyers; the purchase model needs 30"}
     rows = _scores(engine, run.id)
-    assert rows and all(r.p_alive is None for r in rows)
+    assert rows and all(r.p_alive is None and r.clv is None for r in rows)
     assert any(r.rfm_segment is not None for r in rows)
 
 

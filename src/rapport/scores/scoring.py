@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
 
-from rapport.analytics.common import BadParameter, NotEnoughData
+from rapport.analytics.clusters import ClusterParams, clusters
+from rapport.analytics.clv import ClvParams, clv, holdout
+from rapport.analytics.common import BadParameter, NotEnoughData, as_of_timestamp, paid_orders
 from rapport.analytics.lifecycle import LifecycleParams, stages_on
-from rapport.analytics.models import bgnbd
 from rapport.analytics.rfm import RfmParams, rfm_table
 from rapport.analytics.source import Source
-from rapport.analytics.summary import SummaryParams, customer_summary
 from rapport.customers.lifecycle import LifecycleThresholds
 
 Models = dict[str, dict[str, Any]]  # model name → {"parameters": …, "evaluation": …}
@@ -40,11 +40,17 @@ class ScoringParams:
     thresholds: LifecycleThresholds = field(default_factory=LifecycleThresholds)
     clv_horizon_days: int = 365
     annual_discount_rate: float = 0.10
+    clv_holdout_days: int = 180  # the purchase model is checked on the last this many days
     churn_horizon_days: int = 90
     recommendations: int = 10
 
     def __post_init__(self) -> None:
-        for name in ("clv_horizon_days", "churn_horizon_days", "recommendations"):
+        for name in (
+            "clv_horizon_days",
+            "clv_holdout_days",
+            "churn_horizon_days",
+            "recommendations",
+        ):
             if getattr(self, name) < 1:
                 raise BadParameter(name, "must be at least 1")
         if not 0 <= self.annual_discount_rate < 1:
@@ -90,31 +96,50 @@ def rfm_step(source: Source, params: ScoringParams, as_of: date) -> Step:
     )
 
 
-def purchase_step(source: Source, params: ScoringParams, as_of: date) -> Step:
-    """Buyers' P(alive) and expected purchases over the CLV horizon (BG/NBD)."""
-    summary = customer_summary(
-        source, SummaryParams(as_of=as_of, currency=params.currency, buyers_only=True)
-    )
-    if summary.num_rows < MIN_BUYERS:
-        raise NotEnoughData(f"{summary.num_rows} buyers; the purchase model needs {MIN_BUYERS}")
-    x, t_x, t = (summary[name].to_numpy().astype(np.float64)
-                 for name in ("frequency", "recency_days", "t_days"))  # fmt: skip
-    model = bgnbd.fit(x, t_x, t)
+def value_step(source: Source, params: ScoringParams, as_of: date) -> Step:
+    """Buyers' P(alive), expected purchases, expected spend and discounted CLV over the
+    horizon (BG/NBD and Gamma-Gamma), with the purchase model's holdout check."""
+    paid = paid_orders(source, as_of_timestamp(as_of), params.currency)
+    buyers = source.to_arrow(paid.customer_id.nunique().name("buyers").as_table())
+    count = int(buyers["buyers"][0].as_py() or 0)
+    if count < MIN_BUYERS:
+        raise NotEnoughData(f"{count} buyers; the purchase model needs {MIN_BUYERS}")
+    wanted = ClvParams(as_of=as_of, currency=params.currency,
+                       horizon_days=params.clv_horizon_days,
+                       annual_discount_rate=params.annual_discount_rate)  # fmt: skip
+    try:
+        found = clv(source, wanted)
+    except BadParameter as why:  # no repeat purchase yet: nothing to fit the spend on
+        raise NotEnoughData(str(why)) from why
+    try:
+        checked = holdout(source, replace(wanted, holdout_days=params.clv_holdout_days), as_of)
+    except (BadParameter, ValueError) as why:  # too few buyers before the holdout
+        checked = {"skipped": str(why)}
     table = pa.table({
-        "customer_id": summary["customer_id"],
-        "p_alive": model.p_alive(x, t_x, t),
-        "expected_purchases": model.expected_purchases(x, t_x, t, params.clv_horizon_days),
+        "customer_id": found.customer_id, "p_alive": found.p_alive,
+        "expected_purchases": found.expected_purchases,
+        "expected_spend": found.expected_spend, "clv": found.clv,
     })  # fmt: skip
-    parameters = {"r": model.r, "alpha": model.alpha, "a": model.a, "b": model.b}
-    evaluation = {"log_likelihood": model.log_likelihood, "customers": model.customers}
-    return Step(table, {"bgnbd": {"parameters": parameters, "evaluation": evaluation}})
+    evaluation = found.evaluation | {"holdout": checked, "distribution": found.distribution()}
+    return Step(table, {"clv": {"parameters": found.parameters(), "evaluation": evaluation}})
+
+
+def cluster_step(source: Source, params: ScoringParams, as_of: date) -> Step:
+    """Buyers' cluster numbers (0 the most valuable); the personas go with the run."""
+    found = clusters(source, ClusterParams(as_of=as_of, currency=params.currency))
+    if found.k == 0:
+        raise NotEnoughData("no buyers to cluster")
+    table = pa.table({"customer_id": found.customer_id, "cluster": found.cluster.astype(str)})
+    evaluation = found.evaluation() | {"personas": found.personas_json()}
+    return Step(table, {"clusters": {"parameters": found.parameters(), "evaluation": evaluation}})
 
 
 # In the order they run; the first gives every customer (the others only some).
 STEPS: Final[dict[str, StepFunction]] = {
     "lifecycle": lifecycle_step,
     "rfm": rfm_step,
-    "purchases": purchase_step,
+    "value": value_step,
+    "clusters": cluster_step,
 }
 
 
