@@ -61,7 +61,7 @@ def test_a_run_scores_every_customer_once_as_the_analyses_do(engine: Engine) -> 
     assert all(r.p_alive is None and r.rfm_recency is None for r in rows
                if r.lifecycle_stage in ("lead", "prospect"))  # fmt: skip
     assert all(1 <= r.rfm_recency <= 5 for r in buyers if r.rfm_recency is not None)
-    assert all(r.clv is not None and r.clv > 0 and r.expected_spend > 0 for r in buyers)
+    assert all((r.clv or 0) > 0 and (r.expected_spend or 0) > 0 for r in buyers)
     clv = run.models["clv"]
     assert set(clv["parameters"]["purchase"]) >= {"r", "alpha", "a", "b"}
     holdout = clv["evaluation"]["holdout"]
