@@ -66,6 +66,9 @@ def test_a_run_scores_every_customer_once_as_the_analyses_do(engine: Engine) -> 
     assert set(clv["parameters"]["purchase"]) >= {"r", "alpha", "a", "b"}
     holdout = clv["evaluation"]["holdout"]
     assert holdout["holdout_days"] == 180 and holdout["actual_total"] > 0
+    assert all(r.next_products and len(r.next_products) <= 10 for r in buyers)
+    checked = run.models["recommendations"]["evaluation"]
+    assert checked["customers"] > 0 and checked["item_hit_rate"] is not None
     personas = run.models["clusters"]["evaluation"]["personas"]
     assert {r.cluster for r in buyers} == {str(c) for c in range(len(personas))}
     assert set(run.timings) >= {"lifecycle", "rfm", "value", "clusters", "write"}

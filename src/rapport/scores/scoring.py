@@ -23,6 +23,7 @@ from rapport.analytics.clusters import ClusterParams, clusters
 from rapport.analytics.clv import ClvParams, clv, holdout
 from rapport.analytics.common import BadParameter, NotEnoughData, as_of_timestamp, paid_orders
 from rapport.analytics.lifecycle import LifecycleParams, stages_on
+from rapport.analytics.recommend import RecommendParams, evaluate, recommendations
 from rapport.analytics.rfm import RfmParams, rfm_table
 from rapport.analytics.source import Source
 from rapport.customers.lifecycle import LifecycleThresholds
@@ -134,12 +135,26 @@ def cluster_step(source: Source, params: ScoringParams, as_of: date) -> Step:
     return Step(table, {"clusters": {"parameters": found.parameters(), "evaluation": evaluation}})
 
 
+def recommend_step(source: Source, params: ScoringParams, as_of: date) -> Step:
+    """Buyers' next products (item–item), with the leave-last-out hit rate in the run."""
+    wanted = RecommendParams(as_of=as_of, k=params.recommendations)
+    found = recommendations(source, wanted)
+    if not len(found.customer_id):
+        raise NotEnoughData("no buyers to recommend products to")
+    lists = pa.array(found.lists(), type=pa.list_(pa.int64()))
+    table = pa.table({"customer_id": found.customer_id, "next_products": lists})
+    checked = evaluate(source, wanted).as_dict()
+    return Step(table, {"recommendations": {"parameters": found.parameters(),
+                                            "evaluation": checked}})  # fmt: skip
+
+
 # In the order they run; the first gives every customer (the others only some).
 STEPS: Final[dict[str, StepFunction]] = {
     "lifecycle": lifecycle_step,
     "rfm": rfm_step,
     "value": value_step,
     "clusters": cluster_step,
+    "recommendations": recommend_step,
 }
 
 
