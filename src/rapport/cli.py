@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from rapport import migrate
 from rapport.access import Actor
 from rapport.analytics.cli import app as analyze_app
+from rapport.analytics.cli_models import app as predictive_app
 from rapport.audit.models import ChangeSource
 from rapport.config import get_settings
 from rapport.db import make_engine, make_sessionmaker, session_scope
@@ -34,6 +35,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+analyze_app.add_typer(predictive_app)  # their commands join ``rapport analyze``'s
 app.add_typer(analyze_app, name="analyze")
 console = Console()
 err = Console(stderr=True)

@@ -86,7 +86,8 @@ def source_for(where: str | None) -> Source:
     return Source.from_database(engine, time_zone=settings.time_zone)
 
 
-def _date(value: str | None, option: str) -> date | None:
+def parse_date(value: str | None, option: str) -> date | None:
+    """``value`` as a date (None when not given); exit code 2 when it is not one."""
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
@@ -94,7 +95,9 @@ def _date(value: str | None, option: str) -> date | None:
         raise typer.Exit(code=2) from None
 
 
-def _show(run: Callable[[], list[Any]], fmt: Format, title: str) -> None:
+def show(run: Callable[[], list[Any]], fmt: Format, title: str) -> None:
+    """Print the rows (dataclasses) ``run`` gives as a table, JSON or CSV; a bad parameter
+    or a missing table is an error message and exit code 2."""
     try:
         rows = [{k: _plain(v) for k, v in asdict(row).items()} for row in run()]
     except (BadParameter, MissingTable) as error:
@@ -135,7 +138,7 @@ def _cell(value: Any) -> str:
 
 
 def _required(value: str, option: str) -> date:
-    day = _date(value, option)
+    day = parse_date(value, option)
     assert day is not None
     return day
 
@@ -149,9 +152,9 @@ def lifecycle_command(
     fmt: FormatOption = Format.TABLE,
 ) -> None:
     """Customers in each lifecycle stage at the end of every month."""
-    days = month_ends(_required(start, "--start"), _date(end, "--end") or date.today())
+    days = month_ends(_required(start, "--start"), parse_date(end, "--end") or date.today())
     params = LifecycleParams(get_settings().lifecycle_thresholds(), by=by)
-    _show(lambda: stage_counts(source_for(source), params, days), fmt, "Lifecycle stages")
+    show(lambda: stage_counts(source_for(source), params, days), fmt, "Lifecycle stages")
 
 
 @app.command("transitions")
@@ -162,9 +165,9 @@ def transitions_command(
     fmt: FormatOption = Format.TABLE,
 ) -> None:
     """Customers by lifecycle stage on one day and on a later one."""
-    one, two = _required(first, "--from"), _date(second, "--to") or date.today()
+    one, two = _required(first, "--from"), parse_date(second, "--to") or date.today()
     params = LifecycleParams(get_settings().lifecycle_thresholds())
-    _show(lambda: transitions(source_for(source), params, one, two), fmt, "Stage transitions")
+    show(lambda: transitions(source_for(source), params, one, two), fmt, "Stage transitions")
 
 
 @app.command("time-in-stage")
@@ -174,9 +177,9 @@ def time_in_stage_command(
     fmt: FormatOption = Format.TABLE,
 ) -> None:
     """How long customers stay in each lifecycle stage (median, quartiles, mean)."""
-    day = _date(as_of, "--as-of") or date.today()
+    day = parse_date(as_of, "--as-of") or date.today()
     params = LifecycleParams(get_settings().lifecycle_thresholds())
-    _show(lambda: time_in_stage(source_for(source), params, day), fmt, "Time in stage")
+    show(lambda: time_in_stage(source_for(source), params, day), fmt, "Time in stage")
 
 
 class Funnel(StrEnum):
@@ -218,10 +221,11 @@ def funnel_command(
 ) -> None:
     """Conversion funnels: who reached each step, with Wilson intervals."""
     params = FunnelParams(
-        start=_date(start, "--start"), end=_date(end, "--end"), as_of=_date(as_of, "--as-of"),
+        start=parse_date(start, "--start"), end=parse_date(end, "--end"),
+        as_of=parse_date(as_of, "--as-of"),
         by=by, loyal_orders=get_settings().loyal_min_orders, pipeline_id=pipeline,
     )  # fmt: skip
-    _show(lambda: _FUNNELS[kind](source_for(source), params), fmt, f"Funnel: {kind.value}")
+    show(lambda: _FUNNELS[kind](source_for(source), params), fmt, f"Funnel: {kind.value}")
 
 
 @app.command("value")
@@ -237,9 +241,9 @@ def value_command(
     """Customer growth, buyers, revenue, order value, frequency, repeat buyers and
     interactions per period."""
     per: Period = period  # type: ignore[assignment]
-    params = ValueParams(start=_required(start, "--start"), end=_date(end, "--end"),
+    params = ValueParams(start=_required(start, "--start"), end=parse_date(end, "--end"),
                          period=per, currency=currency, by=by)  # fmt: skip
-    _show(lambda: value_over_time(source_for(source), params), fmt, "Value per period")
+    show(lambda: value_over_time(source_for(source), params), fmt, "Value per period")
 
 
 @app.command("value-summary")
@@ -252,8 +256,8 @@ def value_summary_command(
 ) -> None:
     """Historic customer value, order value, purchase frequency, repurchase and referral
     rates, interaction frequency."""
-    params = ValueSummaryParams(as_of=_date(as_of, "--as-of"), currency=currency, by=by)
-    _show(lambda: value_summary(source_for(source), params), fmt, "Customer value")
+    params = ValueSummaryParams(as_of=parse_date(as_of, "--as-of"), currency=currency, by=by)
+    show(lambda: value_summary(source_for(source), params), fmt, "Customer value")
 
 
 @app.command("satisfaction")
@@ -267,9 +271,9 @@ def satisfaction_command(
     fmt: FormatOption = Format.TABLE,
 ) -> None:
     """NPS, CSAT or CES with confidence intervals, over time and by segment."""
-    params = SatisfactionParams(metric=metric, start=_date(start, "--start"),  # type: ignore[arg-type]
-                                end=_date(end, "--end"), period=period, by=by)  # type: ignore[arg-type]  # fmt: skip
-    _show(lambda: satisfaction(source_for(source), params), fmt, metric.upper())
+    params = SatisfactionParams(metric=metric, start=parse_date(start, "--start"),  # type: ignore[arg-type]
+                                end=parse_date(end, "--end"), period=period, by=by)  # type: ignore[arg-type]  # fmt: skip
+    show(lambda: satisfaction(source_for(source), params), fmt, metric.upper())
 
 
 @app.command("rfm")
@@ -280,8 +284,8 @@ def rfm_command(
     fmt: FormatOption = Format.TABLE,
 ) -> None:
     """Recency, frequency and monetary scores (quintiles) and segment of every buyer."""
-    params = RfmParams(as_of=_date(as_of, "--as-of"), currency=currency)
-    _show(lambda: rfm(source_for(source), params), fmt, "RFM")
+    params = RfmParams(as_of=parse_date(as_of, "--as-of"), currency=currency)
+    show(lambda: rfm(source_for(source), params), fmt, "RFM")
 
 
 _CONTRACT_HELP = (
@@ -310,15 +314,15 @@ def churn_command(
     fmt: FormatOption = Format.TABLE,
 ) -> None:
     """Churn rate per period: customers active at its start who churned within it."""
-    first = _date(start, "--start")
+    first = parse_date(start, "--start")
     assert first is not None
     settings = get_settings()
     days = inactive_days or settings.churn_inactive_days
     per: Period = period  # type: ignore[assignment]
     contract = contract_field or settings.churn_contract_field
-    params = ChurnParams(start=first, end=_date(end, "--end"), period=per, inactive_days=days,
+    params = ChurnParams(start=first, end=parse_date(end, "--end"), period=per, inactive_days=days,
                          by=by, contract_field=contract)  # fmt: skip
-    _show(lambda: churn(source_for(source), params), fmt, "Churn")
+    show(lambda: churn(source_for(source), params), fmt, "Churn")
 
 
 @app.command("cohorts")
@@ -329,8 +333,8 @@ def cohorts_command(
     fmt: FormatOption = Format.TABLE,
 ) -> None:
     """Monthly cohort retention: who bought again 0, 1, 2 … months after their first."""
-    first, last = _date(start, "--start"), _date(end, "--end")
-    _show(lambda: cohorts(source_for(source), start=first, end=last), fmt, "Cohorts")
+    first, last = parse_date(start, "--start"), parse_date(end, "--end")
+    show(lambda: cohorts(source_for(source), start=first, end=last), fmt, "Cohorts")
 
 
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="The day counted to (today).")]
@@ -353,9 +357,9 @@ def survival_command(
     """Kaplan–Meier survival: the share of customers still active N days after their first
     purchase, with its confidence interval and median lifetime."""
     days = inactive_days or get_settings().churn_inactive_days
-    params = SurvivalParams(as_of=_date(as_of, "--as-of"), inactive_days=days, by=by,
+    params = SurvivalParams(as_of=parse_date(as_of, "--as-of"), inactive_days=days, by=by,
                             every=every)  # fmt: skip
-    _show(lambda: survival_rows(survival(source_for(source), params)), fmt, "Survival")
+    show(lambda: survival_rows(survival(source_for(source), params)), fmt, "Survival")
 
 
 @app.command("drift")
@@ -372,7 +376,7 @@ def drift_command(
     """Where churned customers stopped: at which purchase, after which products or
     categories, compared with the customers who stayed."""
     days = inactive_days or get_settings().churn_inactive_days
-    params = DriftParams(as_of=_date(as_of, "--as-of"), inactive_days=days,
+    params = DriftParams(as_of=parse_date(as_of, "--as-of"), inactive_days=days,
                          min_customers=min_customers)  # fmt: skip
 
     def run() -> list[Any]:
@@ -383,7 +387,7 @@ def drift_command(
             return last_item_drift(source_for(source), params, level)
         raise BadParameter("view", "choose purchases, products or categories")
 
-    _show(run, fmt, f"Drift: {view}")
+    show(run, fmt, f"Drift: {view}")
 
 
 @app.command("engagement")
@@ -408,7 +412,8 @@ def engagement_command(
     fmt: FormatOption = Format.TABLE,
 ) -> None:
     """Web engagement from events: sessions, time on page, and the paths visitors take."""
-    params = EngagementParams(start=_date(start, "--start"), end=_date(end, "--end"), by=by,
+    params = EngagementParams(start=parse_date(start, "--start"),
+                              end=parse_date(end, "--end"), by=by,
                               download_event=download_event,
                               purchase_events=tuple(purchase_event or ("payment",)),
                               path_length=path_length, top=top)  # fmt: skip
@@ -420,7 +425,7 @@ def engagement_command(
             raise BadParameter("view", "choose sessions, pages or paths")
         return analyses[view](source_for(source), params)
 
-    _show(run, fmt, f"Engagement: {view}")
+    show(run, fmt, f"Engagement: {view}")
 
 
 DealByOption = Annotated[str | None, typer.Option(
@@ -453,7 +458,7 @@ def sales_cycle_command(
 ) -> None:
     """Time in each pipeline stage, conversion, losses and bottlenecks; or the days from
     first contact to a won deal."""
-    params = SalesCycleParams(start=_date(start, "--start"), end=_date(end, "--end"),
+    params = SalesCycleParams(start=parse_date(start, "--start"), end=parse_date(end, "--end"),
                               pipeline_id=pipeline, currency=currency, by=by,
                               size_edges=_edges(size_edges))  # fmt: skip
 
@@ -463,7 +468,7 @@ def sales_cycle_command(
         result = sales_cycle(source_for(source), params)
         return result.stages if view == "stages" else result.cycle
 
-    _show(run, fmt, f"Sales cycle: {view}")
+    show(run, fmt, f"Sales cycle: {view}")
 
 
 class QuotaBasis(StrEnum):
@@ -492,8 +497,9 @@ def sales_performance_command(
 ) -> None:
     """Revenue from won deals, deals won and lost, win rate, deal size and cycle per rep,
     team, product, region or channel; activities and quota attainment for reps and teams."""
-    params = SalesPerformanceParams(start=_date(start, "--start"), end=_date(end, "--end"),
+    params = SalesPerformanceParams(start=parse_date(start, "--start"),
+                                    end=parse_date(end, "--end"),
                                     currency=currency, by=None if by == "all" else by,
                                     period=period, size_edges=_edges(size_edges),  # type: ignore[arg-type]
                                     quota_basis=quota_basis.value)  # fmt: skip
-    _show(lambda: sales_performance(source_for(source), params), fmt, "Sales performance")
+    show(lambda: sales_performance(source_for(source), params), fmt, "Sales performance")
