@@ -40,6 +40,13 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         engine.dispose()
 
 
+@pytest.fixture
+def light(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the quick steps, for tests about storing rather than about the models."""
+    for name in list(scoring.STEPS)[2:]:
+        monkeypatch.delitem(scoring.STEPS, name)
+
+
 def _scores(engine: Engine, run_id: int) -> list[CustomerScore]:
     with Session(engine) as session:
         stmt = select(CustomerScore).where(CustomerScore.run_id == run_id)
@@ -69,11 +76,23 @@ def test_a_run_scores_every_customer_once_as_the_analyses_do(engine: Engine) -> 
     assert all(r.next_products and len(r.next_products) <= 10 for r in buyers)
     checked = run.models["recommendations"]["evaluation"]
     assert checked["customers"] > 0 and checked["item_hit_rate"] is not None
+    # Churn risk for the customers not yet churned; reasons in the fixed vocabulary.
+    at_risk = [r for r in rows if r.lifecycle_stage == "at_risk"]
+    assert at_risk and all(r.churn_risk is not None and 0 <= r.churn_risk <= 1 for r in at_risk)
+    assert all(r.churn_risk is None for r in rows if r.lifecycle_stage == "churned")
+    reasons = [reason for r in at_risk for reason in r.churn_reasons or []]
+    assert reasons and {"code", "params", "weight", "text"} == set(reasons[0])
+    assert run.models["churn"]["evaluation"]["chosen"] in ("logistic", "boosting")
+    leads = [r for r in rows if r.lifecycle_stage in ("lead", "prospect")]
+    assert leads and all(r.lead_score is not None and r.lookalike_score is not None
+                         for r in leads)  # fmt: skip
+    assert all(r.lead_score is None for r in buyers)
     personas = run.models["clusters"]["evaluation"]["personas"]
     assert {r.cluster for r in buyers} == {str(c) for c in range(len(personas))}
-    assert set(run.timings) >= {"lifecycle", "rfm", "value", "clusters", "write"}
+    assert set(run.timings) == set(scoring.STEPS) | {"write"}
 
 
+@pytest.mark.usefixtures("light")
 def test_only_the_newest_runs_are_kept(engine: Engine) -> None:
     params = ScoringParams(as_of=AS_OF)
     runs = [service.run(engine=engine, params=params, keep_runs=2,
@@ -86,6 +105,7 @@ def test_only_the_newest_runs_are_kept(engine: Engine) -> None:
     assert newest is not None and newest.run_id == runs[2].id
 
 
+@pytest.mark.usefixtures("light")
 def test_a_failed_run_leaves_the_stored_scores_as_they_were(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -113,6 +133,8 @@ def test_a_step_without_enough_data_is_skipped_and_said(
     def too_few(source: Source, params: ScoringParams, as_of: date) -> Step:
         raise NotEnoughData("3 buyers; the purchase model needs 30")
 
+    for name in list(scoring.STEPS)[3:]:
+        monkeypatch.delitem(scoring.STEPS, name)
     monkeypatch.setitem(scoring.STEPS, "value", too_few)
     run = service.run(engine=engine, params=ScoringParams(as_of=AS_OF))
     assert run.models["value"] == {"skipped": "3 buyers; the purchase model needs 30"}

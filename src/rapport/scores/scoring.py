@@ -10,8 +10,10 @@ Definitions in docs/scoring.md.
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Final
@@ -19,9 +21,11 @@ from typing import Any, Final
 import numpy as np
 import pyarrow as pa
 
+from rapport.analytics.churn_risk import ChurnRiskParams, churn_risk
 from rapport.analytics.clusters import ClusterParams, clusters
 from rapport.analytics.clv import ClvParams, clv, holdout
 from rapport.analytics.common import BadParameter, NotEnoughData, as_of_timestamp, paid_orders
+from rapport.analytics.leads import LeadScoreParams, lead_scores
 from rapport.analytics.lifecycle import LifecycleParams, stages_on
 from rapport.analytics.recommend import RecommendParams, evaluate, recommendations
 from rapport.analytics.rfm import RfmParams, rfm_table
@@ -29,6 +33,10 @@ from rapport.analytics.source import Source
 from rapport.customers.lifecycle import LifecycleThresholds
 
 Models = dict[str, dict[str, Any]]  # model name → {"parameters": …, "evaluation": …}
+# Columns held as JSON text: a churn reason's parameters differ by its code, which no
+# Arrow type holds without adding every code's keys to every reason.
+JSON_TEXT: Final = frozenset({"churn_reasons"})
+LEAD_TRAINING_ROWS: Final = 30_000  # leads' trees are the slowest fit: a sample suffices
 MIN_BUYERS: Final = 30  # fewer buyers leave the purchase model's four parameters unsettled
 
 
@@ -148,6 +156,42 @@ def recommend_step(source: Source, params: ScoringParams, as_of: date) -> Step:
                                             "evaluation": checked}})  # fmt: skip
 
 
+def churn_step(source: Source, params: ScoringParams, as_of: date) -> Step:
+    """Active customers' risk of churning within the horizon, with their top reasons;
+    the model and its backtest go with the run."""
+    wanted = ChurnRiskParams(as_of=as_of, horizon_days=params.churn_horizon_days,
+                             currency=params.currency, thresholds=params.thresholds)  # fmt: skip
+    with _needs_history():
+        found = churn_risk(source, wanted)
+    reasons = pa.array([json.dumps(r, ensure_ascii=False) for r in found.reasons], pa.string())
+    table = pa.table({"customer_id": found.customer_id, "churn_risk": found.probability,
+                      "churn_reasons": reasons})  # fmt: skip
+    return Step(table, {"churn": found.model()})
+
+
+def lead_step(source: Source, params: ScoringParams, as_of: date) -> Step:
+    """Open leads' probability of converting within the horizon and their likeness to the
+    most valuable customers; both models and the backtest go with the run."""
+    wanted = LeadScoreParams(as_of=as_of, horizon_days=params.churn_horizon_days,
+                             max_training_rows=LEAD_TRAINING_ROWS)  # fmt: skip
+    with _needs_history():
+        found = lead_scores(source, wanted)
+    table = pa.table({"customer_id": found.customer_id, "lead_score": found.probability,
+                      "lookalike_score": found.lookalike})  # fmt: skip
+    return Step(table, {"leads": found.model()})
+
+
+@contextmanager
+def _needs_history() -> Iterator[None]:
+    """A model that needs more history than the data has is skipped, not an error."""
+    try:
+        yield
+    except BadParameter as why:
+        if why.field != "as_of":
+            raise
+        raise NotEnoughData(str(why)) from why
+
+
 # In the order they run; the first gives every customer (the others only some).
 STEPS: Final[dict[str, StepFunction]] = {
     "lifecycle": lifecycle_step,
@@ -155,6 +199,8 @@ STEPS: Final[dict[str, StepFunction]] = {
     "value": value_step,
     "clusters": cluster_step,
     "recommendations": recommend_step,
+    "churn": churn_step,
+    "leads": lead_step,
 }
 
 

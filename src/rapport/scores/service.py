@@ -20,7 +20,7 @@ from rapport.analytics.source import Source
 from rapport.bulk import converters, insert_values
 from rapport.models import metadata
 from rapport.scores.models import CustomerScore, ScoringRun
-from rapport.scores.scoring import ScoringParams, compute
+from rapport.scores.scoring import JSON_TEXT, ScoringParams, compute
 
 _TABLE = metadata.tables["customer_scores"]
 _BATCH = 100_000  # rows handed to the driver at once (bounds the Python lists' memory)
@@ -70,7 +70,7 @@ def _insert(
                                    [at] * count]  # fmt: skip
     connection = session.connection()
     for index, convert in enumerate(converters(_TABLE, names, connection.dialect.name)):
-        if convert is not None:
+        if convert is not None and names[index] not in JSON_TEXT:
             values[index] = [convert(value) for value in values[index]]
     rows = list(zip(*values, strict=True))
     for first in range(0, count, _BATCH):
