@@ -51,6 +51,7 @@ class ScoringParams:
     annual_discount_rate: float = 0.10
     clv_holdout_days: int = 180  # the purchase model is checked on the last this many days
     churn_horizon_days: int = 90
+    lead_horizon_days: int = 90  # a lead's score: converting within this many days
     recommendations: int = 10
 
     def __post_init__(self) -> None:
@@ -58,6 +59,7 @@ class ScoringParams:
             "clv_horizon_days",
             "clv_holdout_days",
             "churn_horizon_days",
+            "lead_horizon_days",
             "recommendations",
         ):
             if getattr(self, name) < 1:
@@ -172,7 +174,7 @@ def churn_step(source: Source, params: ScoringParams, as_of: date) -> Step:
 def lead_step(source: Source, params: ScoringParams, as_of: date) -> Step:
     """Open leads' probability of converting within the horizon and their likeness to the
     most valuable customers; both models and the backtest go with the run."""
-    wanted = LeadScoreParams(as_of=as_of, horizon_days=params.churn_horizon_days,
+    wanted = LeadScoreParams(as_of=as_of, horizon_days=params.lead_horizon_days,
                              max_training_rows=LEAD_TRAINING_ROWS)  # fmt: skip
     with _needs_history():
         found = lead_scores(source, wanted)
