@@ -77,3 +77,10 @@ def test_the_largest_positive_groups_come_first() -> None:
 def test_an_unknown_code_is_refused() -> None:
     with pytest.raises(ValueError, match="code"):
         reason_text("mood", {})
+
+
+def test_one_ticket_is_said_in_the_singular() -> None:
+    params = {"tickets": 1, "recent": 0, "open": 0, "window_days": 90}
+    assert reason_text("tickets", params) == "1 ticket, 0 in the last 90 days, 0 still open"
+    params["tickets"] = 2
+    assert reason_text("tickets", params).startswith("2 tickets,")

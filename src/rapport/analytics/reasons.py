@@ -85,7 +85,8 @@ def reason_text(code: str, params: Mapping[str, Any]) -> str:
         return (f"last contact {p['last_contact_days']} days ago, {p['recent']} in the last "
                 f"{p['window_days']} days")  # fmt: skip
     if code == "tickets":
-        return (f"{p['tickets']} tickets, {p['recent']} in the last {p['window_days']} days, "
+        noun = "ticket" if p["tickets"] == 1 else "tickets"
+        return (f"{p['tickets']} {noun}, {p['recent']} in the last {p['window_days']} days, "
                 f"{p['open']} still open")  # fmt: skip
     if code == "ticket_resolution":
         if p["mean_days"] is None:
