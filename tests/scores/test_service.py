@@ -158,3 +158,40 @@ def test_rows_are_matched_to_customers_by_id() -> None:
     assert rows.to_pylist() == [1, None, None, 0]
     values = pa.array([[70], [10], [90]])
     assert values.take(rows).to_pylist() == [[10], None, None, [70]]
+
+
+@pytest.mark.usefixtures("light")
+def test_a_run_for_an_earlier_moment_is_kept_and_the_oldest_stored_goes(engine: Engine) -> None:
+    """Runs are kept by when they were stored: a backfill (an earlier ``now``) is the
+    newest run, and the run stored first of the kept ones goes."""
+    params = ScoringParams(as_of=AS_OF)
+    first = service.run(engine=engine, params=params, keep_runs=2,
+                        now=datetime(2031, 1, 2, tzinfo=UTC))  # fmt: skip
+    second = service.run(engine=engine, params=params, keep_runs=2,
+                         now=datetime(2031, 1, 3, tzinfo=UTC))  # fmt: skip
+    backfill = service.run(engine=engine, params=params, keep_runs=2,
+                           now=datetime(2031, 1, 1, tzinfo=UTC))  # fmt: skip
+    with Session(engine) as session:
+        kept = set(session.scalars(select(ScoringRun.id)))
+        assert [r.id for r in service.list_runs(session=session)] == [backfill.id, second.id]
+    assert kept == {second.id, backfill.id} and first.id not in kept
+
+
+@pytest.mark.usefixtures("light")
+def test_scores_of_customers_the_database_lacks_are_left_out(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A customer purged while the run computed (here: an id no customer has) gets no
+    row, and the others are stored."""
+    real = scoring.STEPS["lifecycle"]
+
+    def with_a_stranger(source: Source, params: ScoringParams, as_of: date) -> Step:
+        step = real(source, params, as_of)
+        stranger = pa.table({"customer_id": [10**9], "lifecycle_stage": ["lead"]})
+        return Step(pa.concat_tables([step.table, stranger.cast(step.table.schema)]))
+
+    monkeypatch.setitem(scoring.STEPS, "lifecycle", with_a_stranger)
+    run = service.run(engine=engine, params=ScoringParams(as_of=AS_OF))
+    rows = _scores(engine, run.id)
+    assert rows and 10**9 not in {r.customer_id for r in rows}
+    assert run.customers == len(rows)

@@ -134,10 +134,12 @@ class Customer(TimestampMixin, SoftDeleteMixin, Base):
     # Set when personal data was erased; the row stays so aggregates keep their figures.
     anonymised_at: Mapped[datetime | None]
 
-    # The scores of the scoring runs kept (docs/scoring.md), newest first; read only when
-    # asked for (the API shows the newest with the customer).
+    # The scores of the scoring runs kept (docs/scoring.md), newest first; loaded with
+    # the customers (one query for a page of them: the API shows the newest with each).
     score_history: Mapped[list[CustomerScore]] = relationship(
-        order_by="CustomerScore.computed_at.desc()", viewonly=True
+        order_by="[CustomerScore.computed_at.desc(), CustomerScore.id.desc()]",
+        lazy="selectin",
+        viewonly=True,
     )
 
     @property

@@ -11,6 +11,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +21,7 @@ import rapport
 from rapport.analytics.common import BadParameter
 from rapport.analytics.source import Source
 from rapport.bulk import converters, insert_values
+from rapport.customers.models import Customer
 from rapport.models import metadata
 from rapport.scores.models import CustomerScore, ScoringRun
 from rapport.scores.scoring import JSON_TEXT, ScoringParams, compute
@@ -38,7 +42,7 @@ def run(
     and store the scores and the run in ``engine``'s database; the run is returned."""
     if keep_runs < 1:
         raise BadParameter("keep_runs", "must be at least 1")
-    started = now or datetime.now(UTC)
+    started = (now or datetime.now(UTC)).astimezone(UTC)
     as_of = params.as_of or (started.date() - timedelta(days=1))
     scores = compute(source or Source.from_database(engine), params, as_of)
     version = f"{rapport.__version__}+{started:%Y%m%dT%H%M%S%fZ}"
@@ -51,11 +55,13 @@ def run(
         session.add(scoring)
         session.flush()
         written = datetime.now(UTC)
-        _insert(session, scores.table.to_pydict(), scoring.id, version, started)
+        table = _known_customers(session, scores.table)
+        scoring.customers = table.num_rows
+        _insert(session, table.to_pydict(), scoring.id, version, started)
         scoring.timings = scores.timings | {"write": round((datetime.now(UTC) - written)
                                                             .total_seconds(), 3)}  # fmt: skip
         scoring.finished_at = datetime.now(UTC)
-        _prune(session, keep_runs)
+        _prune(session, keep_runs, scoring.id)
         session.flush()
         session.expunge(scoring)
     return scoring
@@ -77,10 +83,20 @@ def _insert(
         insert_values(connection, _TABLE, names, rows[first : first + _BATCH])
 
 
-def _prune(session: Session, keep_runs: int) -> None:
-    """Forget the runs older than the newest ``keep_runs``, and their scores."""
-    newest = select(ScoringRun.id).order_by(ScoringRun.started_at.desc()).limit(keep_runs)
-    old = list(session.scalars(select(ScoringRun.id).where(ScoringRun.id.not_in(newest))))
+def _known_customers(session: Session, table: pa.Table) -> pa.Table:
+    """``table`` without the customers the database no longer holds (purged while the run
+    computed, or only in another ``source``): their rows would break the foreign key and
+    lose the whole run."""
+    known = np.fromiter(session.scalars(select(Customer.id)), dtype=np.int64)
+    return table.filter(pc.is_in(table["customer_id"], pa.array(known)))
+
+
+def _prune(session: Session, keep_runs: int, current: int) -> None:
+    """Forget the runs stored before the newest ``keep_runs`` (by when they were stored,
+    whatever day they scored), and their scores; never the run being stored."""
+    newest = select(ScoringRun.id).order_by(ScoringRun.id.desc()).limit(keep_runs)
+    stale = select(ScoringRun.id).where(ScoringRun.id.not_in(newest), ScoringRun.id != current)
+    old = list(session.scalars(stale))
     if old:
         session.execute(delete(CustomerScore).where(CustomerScore.run_id.in_(old)))
         session.execute(delete(ScoringRun).where(ScoringRun.id.in_(old)))
@@ -102,11 +118,16 @@ def latest_for(*, session: Session, customer_ids: Iterable[int]) -> dict[int, Cu
         .group_by(CustomerScore.customer_id)
         .subquery()
     )
-    stmt = select(CustomerScore).join(
-        newest,
-        (CustomerScore.customer_id == newest.c.customer_id)
-        & (CustomerScore.computed_at == newest.c.at),
+    stmt = (
+        select(CustomerScore)
+        .join(
+            newest,
+            (CustomerScore.customer_id == newest.c.customer_id)
+            & (CustomerScore.computed_at == newest.c.at),
+        )
+        .order_by(CustomerScore.id)
     )
+    # Two rows at the same time (scores written before runs were kept): the last stored.
     return {score.customer_id: score for score in session.scalars(stmt)}
 
 
@@ -121,13 +142,13 @@ def get_run_by_version(*, session: Session, version: str) -> ScoringRun | None:
 
 
 def list_runs(*, session: Session, limit: int = 20) -> list[ScoringRun]:
-    """The newest scoring runs first."""
-    stmt = select(ScoringRun).order_by(ScoringRun.started_at.desc()).limit(limit)
+    """The newest scoring runs first (by when they were stored)."""
+    stmt = select(ScoringRun).order_by(ScoringRun.id.desc()).limit(limit)
     return list(session.scalars(stmt))
 
 
 def last_as_of(*, session: Session) -> date | None:
     """The day the newest run scored up to, if any run exists."""
     return session.scalars(
-        select(ScoringRun.as_of).order_by(ScoringRun.started_at.desc()).limit(1)
+        select(ScoringRun.as_of).order_by(ScoringRun.id.desc()).limit(1)
     ).one_or_none()
