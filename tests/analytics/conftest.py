@@ -7,7 +7,7 @@ import csv
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +17,13 @@ from rapport import migrate
 from rapport.analytics.source import Source
 from rapport.bulk import insert_rows
 from rapport.db import make_engine
+from rapport.demo import service as demo_service
+from rapport.demo.params import DemoParams
 from rapport.models import metadata
 from tests.conftest import empty_database
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+DEMO_END = date(2026, 11, 1)  # the shared demo's history ends at midnight starting it
 SOURCES = ["sqlite", "postgresql", "folder", "parquet"]
 Tables = Mapping[str, list[dict[str, Any]]]
 
@@ -165,3 +168,17 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+@pytest.fixture(scope="session")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the demo of 6,000 customers (seed 11, ending at ``DEMO_END``) in
+    ``demo.db`` (SQLite) with its truth files: made once for every test that reads it
+    (they only read; each opens its own engine)."""
+    folder = tmp_path_factory.mktemp("demo")
+    engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
+    migrate.upgrade(engine)
+    params = DemoParams(customers=6000, seed=11, end=DEMO_END)
+    demo_service.load(engine=engine, params=params, truth_dir=folder)
+    engine.dispose()
+    return folder

@@ -5,31 +5,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from rapport import migrate
 from rapport.analytics.churn_risk import ChurnRisk, ChurnRiskParams, churn_risk
 from rapport.analytics.common import BadParameter
 from rapport.analytics.reasons import CHURN_REASONS
 from rapport.analytics.source import Source
 from rapport.db import make_engine
-from rapport.demo import service as demo_service
-from rapport.demo.params import DemoParams
+from tests.analytics.conftest import DEMO_END
 
-END = date(2026, 11, 1)
+END = DEMO_END
 LAST_DAY = END - timedelta(days=1)
 
 
 @pytest.fixture(scope="module")
-def risk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChurnRisk]:
+def risk(demo_folder: Path) -> Iterator[ChurnRisk]:
     """The demo of 6,000 customers (seed 11), scored on its last day."""
-    folder = tmp_path_factory.mktemp("demo-churn")
-    engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
-    migrate.upgrade(engine)
-    demo_service.load(engine=engine, params=DemoParams(customers=6000, seed=11, end=END))
+    engine = make_engine(f"sqlite:///{demo_folder / 'demo.db'}")
     yield churn_risk(Source.from_database(engine), ChurnRiskParams(as_of=LAST_DAY))
     engine.dispose()
 

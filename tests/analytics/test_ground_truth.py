@@ -11,14 +11,14 @@ import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from lifelines import KaplanMeierFitter
 from sqlalchemy import Engine
 
-from rapport import migrate
 from rapport.analytics.funnels import FunnelParams, lifecycle_funnel, web_rates
 from rapport.analytics.lifecycle import LifecycleParams, stages_on
 from rapport.analytics.source import Source
@@ -26,10 +26,9 @@ from rapport.analytics.stats import wilson
 from rapport.analytics.survival import SurvivalParams, survival
 from rapport.customers.lifecycle import LifecycleThresholds
 from rapport.db import make_engine
-from rapport.demo import service as demo_service
-from rapport.demo.params import DemoParams
+from tests.analytics.conftest import DEMO_END
 
-END = date(2026, 11, 1)
+END = DEMO_END
 LAST_DAY = END - timedelta(days=1)
 
 
@@ -44,15 +43,12 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    folder = tmp_path_factory.mktemp("demo")
+def demo(demo_folder: Path) -> Iterator[Demo]:
+    folder = demo_folder
     engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
-    migrate.upgrade(engine)
-    params = DemoParams(customers=6000, seed=11, end=END)
-    demo_service.load(engine=engine, params=params, truth_dir=folder)
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
-    with (folder / "customers.csv").open(encoding="utf-8") as rows:
-        customers = list(csv.DictReader(rows))
+    with (folder / "customers.csv").open(encoding="utf-8") as lines:
+        customers = list(csv.DictReader(lines))
     with engine.connect() as connection:
         rows = connection.exec_driver_sql("SELECT id, lifecycle_stage FROM customers")
         stored = {int(row[0]): str(row[1]) for row in rows}

@@ -7,22 +7,27 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from rapport import migrate
 from rapport.analytics.common import BadParameter
 from rapport.analytics.leads import CHANNEL_RATE, LeadScoreParams, LeadScores, lead_scores
 from rapport.analytics.lookalikes import LookalikeParams, lookalikes
 from rapport.analytics.source import Source
 from rapport.db import make_engine
-from rapport.demo import service as demo_service
-from rapport.demo.params import DemoParams
-from tests.analytics.conftest import at, customer_row, interaction_row, order_row, tables_source
+from tests.analytics.conftest import (
+    DEMO_END,
+    at,
+    customer_row,
+    interaction_row,
+    order_row,
+    tables_source,
+)
 
-END = date(2026, 11, 1)
+END = DEMO_END
 LAST_DAY = END - timedelta(days=1)
 
 
@@ -93,12 +98,9 @@ def test_bad_lookalike_parameters() -> None:
 
 
 @pytest.fixture(scope="module")
-def scores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LeadScores]:
+def scores(demo_folder: Path) -> Iterator[LeadScores]:
     """The demo of 6,000 customers (seed 11), its leads scored on its last day."""
-    folder = tmp_path_factory.mktemp("demo-leads")
-    engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
-    migrate.upgrade(engine)
-    demo_service.load(engine=engine, params=DemoParams(customers=6000, seed=11, end=END))
+    engine = make_engine(f"sqlite:///{demo_folder / 'demo.db'}")
     yield lead_scores(Source.from_database(engine), LeadScoreParams(as_of=LAST_DAY))
     engine.dispose()
 

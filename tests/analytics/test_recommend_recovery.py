@@ -15,15 +15,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from rapport import migrate
 from rapport.analytics.recommend import RecommendParams, evaluate, recommendations
 from rapport.analytics.source import Source
 from rapport.db import make_engine
-from rapport.demo import service as demo_service
-from rapport.demo.params import DemoParams
+from tests.analytics.conftest import DEMO_END
 
 GROUPS, SIZE, CUSTOMERS, OWN = 20, 10, 3000, 0.8
-END = date(2026, 11, 1)
+END = DEMO_END
 
 
 def _grouped_baskets(folder: Path, seed: int) -> Path:
@@ -78,12 +76,8 @@ def test_item_item_beats_popularity_on_grouped_baskets(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Source]:
-    folder = tmp_path_factory.mktemp("demo")
-    engine = make_engine(f"sqlite:///{folder / 'demo.db'}")
-    migrate.upgrade(engine)
-    params = DemoParams(customers=6000, seed=11, end=END)
-    demo_service.load(engine=engine, params=params, truth_dir=folder)
+def demo(demo_folder: Path) -> Iterator[Source]:
+    engine = make_engine(f"sqlite:///{demo_folder / 'demo.db'}")
     yield Source.from_database(engine)
     engine.dispose()
 
