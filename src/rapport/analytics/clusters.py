@@ -16,10 +16,10 @@ from typing import Any, Final, Literal
 
 import numpy as np
 
-from rapport.analytics.common import BadParameter, as_of_timestamp
+from rapport.analytics.common import BadParameter, as_of_timestamp, positions
 from rapport.analytics.models import kmeans
 from rapport.analytics.models.kmeans import Floats, Ints, KMeansFit
-from rapport.analytics.personas import Bools, Members, Persona, as_floats, as_ids, top_categories
+from rapport.analytics.personas import Members, Persona, as_floats, as_ids, top_categories
 from rapport.analytics.source import MissingTable, Source
 from rapport.analytics.summary import SummaryParams, summary_expr
 
@@ -201,7 +201,7 @@ def _web_sessions(source: Source, cut: Any, ids: Ints) -> Floats | None:
         rows = source.to_arrow(per)
     except MissingTable:
         return None
-    where, found = _positions(ids, as_ids(rows["customer_id"]))
+    where, found = positions(ids, as_ids(rows["customer_id"]))
     if not found.any():
         return None
     sessions = np.zeros(len(ids))
@@ -233,9 +233,3 @@ def _numbered(model: KMeansFit, labels: Ints, used: tuple[str, ...]) -> tuple[KM
 
 def _named(used: tuple[str, ...], values: Floats) -> dict[str, float]:
     return {name: float(v) for name, v in zip(used, values, strict=True)}
-
-
-def _positions(ids: Ints, wanted: Ints) -> tuple[Ints, Bools]:
-    """Where each of ``wanted`` sits in the sorted ``ids``, and whether it is there."""
-    where = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
-    return where.astype(np.int64), ids[where] == wanted

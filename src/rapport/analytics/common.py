@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, Final, Literal
 
+import numpy as np
+
 from rapport.analytics.source import Source
 
 _ONE_DAY: Final = timedelta(days=1)
@@ -107,3 +109,12 @@ def as_date(value: Any) -> date:
 def optional_float(value: Any) -> float | None:
     """A figure from an engine as a float, or None where there is none."""
     return None if value is None else float(value)
+
+
+def positions(
+    ids: np.ndarray[Any, np.dtype[np.int64]], wanted: np.ndarray[Any, np.dtype[np.int64]]
+) -> tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.bool_]]]:
+    """Where each of ``wanted`` sits in the sorted, non-empty ``ids``, and whether it is
+    there (where it is not, the position is a neighbour's)."""
+    where = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1).astype(np.int64)
+    return where, ids[where] == wanted

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from rapport.analytics.backtest import Backtest, Choice, Frame, Schedule, backtest, fit_on
-from rapport.analytics.common import BadParameter
+from rapport.analytics.common import BadParameter, positions
 from rapport.analytics.lead_features import (
     CATEGORIES,
     NUMBERS,
@@ -96,8 +96,7 @@ def lead_scores(source: Source, params: LeadScoreParams) -> LeadScores:
     ids = table["customer_id"].to_numpy().astype(np.int64)
     probability = model.probability(table.to_pandas()) if len(ids) else np.zeros(0)
     alike = lookalikes(source, as_of, params.lookalike)
-    at = np.searchsorted(alike.customer_id, ids)
-    score = alike.score[np.minimum(at, len(alike.score) - 1)] if len(alike.score) else np.zeros(0)
+    score = alike.score[positions(alike.customer_id, ids)[0]] if len(alike.score) else np.zeros(0)
     order = np.argsort(-score, kind="stable")
     rank = np.empty(len(ids), dtype=np.int64)
     rank[order] = np.arange(1, len(ids) + 1)

@@ -24,7 +24,13 @@ import pyarrow as pa
 from rapport.analytics.churn_risk import ChurnRiskParams, churn_risk
 from rapport.analytics.clusters import ClusterParams, clusters
 from rapport.analytics.clv import ClvParams, clv, holdout
-from rapport.analytics.common import BadParameter, NotEnoughData, as_of_timestamp, paid_orders
+from rapport.analytics.common import (
+    BadParameter,
+    NotEnoughData,
+    as_of_timestamp,
+    paid_orders,
+    positions,
+)
 from rapport.analytics.leads import LeadScoreParams, lead_scores
 from rapport.analytics.lifecycle import LifecycleParams, stages_on
 from rapport.analytics.recommend import RecommendParams, evaluate, recommendations
@@ -242,9 +248,8 @@ def _rows_of(
 
     By position rather than an Arrow join: Arrow's joins refuse list columns (reasons,
     products), and the ids are already sorted."""
-    at = np.searchsorted(ids, keyed)
-    found = at < len(ids)
-    found[found] = ids[at[found]] == keyed[found]
     rows = np.full(len(ids), -1, dtype=np.int64)
-    rows[at[found]] = np.flatnonzero(found)
+    if len(ids):
+        at, found = positions(ids, keyed)
+        rows[at[found]] = np.flatnonzero(found)
     return pa.array(rows, mask=rows < 0)
