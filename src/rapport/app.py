@@ -17,6 +17,8 @@ from rapport.api.routes import api_router
 from rapport.config import Settings, get_settings
 from rapport.db import make_engine, make_sessionmaker
 from rapport.ratelimit import Limiter
+from rapport.web import errors as web_errors
+from rapport.web.routes import page_routers
 
 PACKAGE_STATIC_DIR: Final = Path(__file__).parent / "static"
 
@@ -50,10 +52,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.secure_cookies,
     )
     errors.install(app)
+    web_errors.install(app)  # pages answer errors as pages; /api/ keeps JSON
 
     app.include_router(health.router)
     app.include_router(api_router())
     app.include_router(pages.router)
+    for router in page_routers():
+        app.include_router(router)
     static_dir = settings.static_dir or PACKAGE_STATIC_DIR
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     return app

@@ -127,6 +127,7 @@ def demo(
                 truth_dir=truth,
                 on_progress=lambda n: progress.advance(task, n),
             )
+        demo_service.give_demo_passwords(engine)
     finally:
         engine.dispose()
     table = Table(
@@ -135,6 +136,10 @@ def demo(
     for name, count in summary.rows.items():
         table.add_row(name, f"{count:,}")
     console.print(table)
+    console.print(
+        "Sign in as admin@example.com (or any demo user: manager1@, rep1@, agent1@, "
+        f"analyst@example.com) with the password {demo_service.DEMO_PASSWORD}"
+    )
     if truth:
         console.print(f"Ground truth written to {truth}/")
 

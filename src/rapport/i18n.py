@@ -6,6 +6,7 @@ a language is used, so neither a build step nor binary ``.mo`` files are needed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
@@ -108,11 +109,24 @@ def locale_from_accept_language(header: str | None) -> Locale | None:
 def select_locale(request: Request, settings: Settings) -> Locale:
     """The locale to answer ``request`` in.
 
-    In order: the language chosen with the switcher (a cookie), the browser's preference,
+    In order: the signed-in user's language (kept in the session at sign-in and when they
+    switch), the language chosen with the switcher (a cookie), the browser's preference,
     and the configured default.
     """
+    session = request.scope.get("session") or {}
     return (
-        as_locale(request.cookies.get(LOCALE_COOKIE))
+        as_locale(session.get("locale"))
+        or as_locale(request.cookies.get(LOCALE_COOKIE))
         or locale_from_accept_language(request.headers.get("accept-language"))
         or settings.default_locale
     )
+
+
+def gettext_for(request: Request) -> Callable[[str], str]:
+    """The ``gettext`` of the language chosen for ``request``, for text made in Python."""
+    return translations(select_locale(request, request.app.state.settings)).gettext
+
+
+def N_(message: str) -> str:
+    """``message`` unchanged: marks text for translation that is translated later."""
+    return message

@@ -8,7 +8,7 @@ rendering is safe from any number of threads.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -20,6 +20,9 @@ from starlette.templating import Jinja2Templates
 from rapport import __version__
 from rapport.config import Locale, Settings
 from rapport.i18n import LANGUAGES, select_locale, translations
+from rapport.web import labels
+from rapport.web.csrf import LazyToken
+from rapport.web.format import FILTERS
 
 TEMPLATES_DIR: Final = Path(__file__).parent / "templates"
 
@@ -35,8 +38,17 @@ def templates_for(locale: Locale) -> Jinja2Templates:
     )
     # The i18n extension adds this method when it loads, so the type checker cannot see it.
     cast(Any, environment).install_gettext_translations(translations(locale), newstyle=True)
+    gettext = translations(locale).gettext
     environment.globals["version"] = __version__
     environment.globals["languages"] = list(LANGUAGES.values())
+    environment.globals["language_options"] = [(x.locale, x.name) for x in LANGUAGES.values()]
+    environment.globals["label"] = partial(labels.label, gettext)
+    environment.globals["reason"] = partial(labels.reason, gettext)
+    environment.globals["persona"] = partial(labels.persona, gettext)
+    environment.filters.update(FILTERS)
+    environment.filters["zip_labels"] = lambda codes, group: [
+        (code, labels.label(gettext, group, code)) for code in codes
+    ]
     return Jinja2Templates(env=environment)
 
 
@@ -66,10 +78,14 @@ def render(
         "locale": locale,
         "html_lang": language.tag,
         "current_path": current_path(request),
+        "user": getattr(request.state, "user", None),
+        "csrf_token": LazyToken(request) if "session" in request.scope else "",
         **(context or {}),
     }
     # The language depends on these request headers, so shared caches must key on them.
     headers = {"Content-Language": language.tag, "Vary": "Accept-Language, Cookie"}
+    if page_context["user"] is not None:  # one person's records: never kept in a cache
+        headers["Cache-Control"] = "no-store"
     return templates_for(locale).TemplateResponse(
         request, name, page_context, status_code=status_code, headers=headers
     )

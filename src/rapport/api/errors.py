@@ -89,14 +89,14 @@ def _message(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
-async def _validation(_request: Request, exc: Exception) -> JSONResponse:
+async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     fields = [FieldError(path=_path(e["loc"]), message=_message(e)) for e in exc.errors()]
     summary = "; ".join(f"{f.path}: {f.message}" for f in fields[:3])
     return error_response(422, f"the request is not valid: {summary}", fields=fields)
 
 
-async def _service(_request: Request, exc: Exception) -> JSONResponse:
+async def service_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     fields = [
         FieldError(path=_path(p.path), message=p.message) for p in getattr(exc, "problems", ())
@@ -105,10 +105,10 @@ async def _service(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status, exc.message, code=exc.code, fields=fields, headers=headers)
 
 
-async def _http(request: Request, exc: Exception) -> Response:
+async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if not request.url.path.startswith("/api/"):
-        return await http_exception_handler(request, exc)  # pages keep FastAPI's answer
+        return await http_exception_handler(request, exc)  # the docs keep FastAPI's answer
     headers = dict(exc.headers) if exc.headers else None
     return error_response(exc.status_code, str(exc.detail), headers=headers)
 
@@ -120,8 +120,8 @@ async def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     """Make ``app`` answer every error in the one shape."""
-    app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(ServiceError, _service)
-    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(ServiceError, service_error)
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(OverflowError, _out_of_range)

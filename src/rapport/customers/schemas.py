@@ -124,6 +124,9 @@ class CustomerRead(BaseModel):
     scores: CustomerScoresRead | None = None  # from the newest scoring run (`rapport score`)
 
 
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
 class CustomerFilters(BaseModel):
     """What a customer list can be filtered by; every filter given must hold."""
 
@@ -151,6 +154,15 @@ class CustomerFilters(BaseModel):
         description="Custom field conditions: `key:value`, `key>=value`, `key<value`, "
         "`key!=value` …",
     )
+    churn_risk_min: Share | None = Field(
+        default=None, description="Churn risk (0–1) at least this, in the newest scoring run."
+    )
+    churn_risk_max: Share | None = Field(default=None, description="Churn risk at most this.")
+    clv_min: float | None = Field(default=None, description="Predicted CLV at least this.")
+    clv_max: float | None = Field(default=None, description="Predicted CLV at most this.")
+    p_alive_max: Share | None = Field(default=None, description="P(alive) at most this.")
+    rfm_segment: list[str] = Field(default=[], description="Any of these RFM segments.")
+    cluster: str | None = Field(default=None, description="This cluster number.")
 
 
 class MergeRequest(BaseModel):

@@ -27,8 +27,18 @@ from rapport.customfields import service as custom_fields
 from rapport.db import utcnow
 from rapport.errors import Conflict, FieldProblem, Invalid
 from rapport.pagination import Page
+from rapport.scores.models import CustomerScore, ScoringRun
 
 RULE = Rule(owner=Customer.owner_id, agents_read_all=True)
+
+
+def _scored(holds: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Customers whose scores in the newest scoring run meet ``holds``."""
+    newest = select(func.max(ScoringRun.id)).scalar_subquery()
+    scored = select(CustomerScore.customer_id).where(CustomerScore.run_id == newest, holds)
+    return Customer.id.in_(scored)
+
+
 RECORD = records.RecordType(
     entity="customer",
     model=Customer,
@@ -49,6 +59,13 @@ RECORD = records.RecordType(
         "marketing_opt_out": lambda v: Customer.marketing_opt_out == v,
         "created_from": lambda v: Customer.created_at >= v,
         "created_to": lambda v: Customer.created_at < v,
+        "churn_risk_min": lambda v: _scored(CustomerScore.churn_risk >= v),
+        "churn_risk_max": lambda v: _scored(CustomerScore.churn_risk <= v),
+        "clv_min": lambda v: _scored(CustomerScore.clv >= v),
+        "clv_max": lambda v: _scored(CustomerScore.clv <= v),
+        "p_alive_max": lambda v: _scored(CustomerScore.p_alive <= v),
+        "rfm_segment": lambda v: _scored(CustomerScore.rfm_segment.in_(v)),
+        "cluster": lambda v: _scored(CustomerScore.cluster == v),
     },
     sorts={
         "created_at": Customer.created_at,

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text, update
 
 from rapport.bulk import insert_rows
 from rapport.customers.lifecycle import LifecycleThresholds
@@ -89,6 +89,27 @@ def is_empty(engine: Engine) -> bool:
         customers = connection.scalar(select(func.count()).select_from(Customer))
         users = connection.scalar(select(func.count()).select_from(User))
     return not customers and not users
+
+
+DEMO_PASSWORD = "rapport-demo"
+
+
+def give_demo_passwords(engine: Engine) -> int:
+    """Give every user without a password the demo's (``DEMO_PASSWORD``); how many got it.
+
+    The demo's people can then sign in, each in their role, to try the pages. Done after
+    ``load`` (not in it), since a password hash is salted at random and the demo data must
+    be the same for the same seed.
+    """
+    from rapport.users.service import hash_password
+
+    with engine.begin() as connection:
+        result = connection.execute(
+            update(User)
+            .where(User.password_hash.is_(None))
+            .values(password_hash=hash_password(DEMO_PASSWORD))
+        )
+    return int(result.rowcount or 0)
 
 
 def load(

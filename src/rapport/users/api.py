@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import secrets
-
 from fastapi import APIRouter, Request, Response
 
 from rapport.access import Actor
 from rapport.api.crud import Operations, record_router
-from rapport.api.deps import CurrentUser, SessionDep, limiter
+from rapport.api.deps import CurrentUser, SessionDep
 from rapport.api.errors import COMMON_RESPONSES, NOT_FOUND, ErrorBody
 from rapport.audit.models import ChangeSource
-from rapport.errors import Unauthenticated
-from rapport.users import service, sessions, tokens
+from rapport.users import service, signin, tokens
 from rapport.users.models import ApiToken, User
 from rapport.users.schemas import (
     Login,
@@ -79,24 +76,10 @@ me_router = APIRouter(prefix="/me", tags=["sign-in"], responses=COMMON_RESPONSES
 )
 def login(request: Request, session: SessionDep, data: Login) -> SignedIn:
     """Start a session; refused for a while after too many failed attempts."""
-    account = data.email.strip().lower()
-    address = request.client.host if request.client else "unknown"
-    limits = limiter(request)
-    limits.attempt_login(account, address)
-    user = service.authenticate(session=session, email=data.email, password=data.password)
-    if user is None:
-        raise Unauthenticated("wrong email or password, or the account is deactivated")
-    limits.signed_in(account, address)
-    csrf = secrets.token_urlsafe(24)
-    started = sessions.start(
-        session=session,
-        user=user,
-        user_agent=request.headers.get("User-Agent"),
-        address=request.client.host if request.client else None,
+    user = signin.sign_in(
+        request=request, session=session, email=data.email, password=data.password
     )
-    request.session.clear()
-    request.session.update({"sid": started.id, "csrf": csrf})
-    return SignedIn(user=UserRead.model_validate(user), csrf_token=csrf)
+    return SignedIn(user=UserRead.model_validate(user), csrf_token=request.session["csrf"])
 
 
 @auth_router.post(
@@ -104,10 +87,7 @@ def login(request: Request, session: SessionDep, data: Login) -> SignedIn:
 )
 def logout(request: Request, session: SessionDep) -> Response:
     """End the session of this browser, on the server too (a copied cookie stops working)."""
-    sid = request.session.get("sid")
-    if isinstance(sid, str):
-        sessions.end(session=session, session_id=sid)
-    request.session.clear()
+    signin.sign_out(request=request, session=session)
     return Response(status_code=204)
 
 

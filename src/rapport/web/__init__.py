@@ -1,0 +1,1 @@
+"""What the HTML pages share: who is signed in, CSRF checks, forms and error pages."""

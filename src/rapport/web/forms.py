@@ -1,0 +1,148 @@
+"""HTML forms into the services' Pydantic schemas, with a message per field in words.
+
+A form sends every field as text, and an empty box means "not given". ``parse`` drops
+empty values, keeps repeated names as lists for list fields, and validates with the same
+schema the API uses, so a page and the API accept exactly the same input. What is wrong
+comes back as ``{field: message}`` in the reader's language, to show beside each input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final, TypeVar, get_origin
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+from starlette.requests import Request
+
+from rapport.config import get_settings
+from rapport.errors import Invalid
+from rapport.i18n import N_, gettext_for
+from rapport.web.csrf import CSRF_FIELD
+
+M = TypeVar("M", bound=BaseModel)
+FieldErrors = dict[str, str]
+
+# Pydantic's error types, in words a person reads beside a form field.
+_MESSAGES: Final = {
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This field is required."),
+    "string_too_long": N_("This is too long."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_from_float": N_("Enter a whole number."),
+    "float_parsing": N_("Enter a number."),
+    "decimal_parsing": N_("Enter a number."),
+    "greater_than_equal": N_("This number is too small."),
+    "greater_than": N_("This number is too small."),
+    "less_than_equal": N_("This number is too large."),
+    "less_than": N_("This number is too large."),
+    "date_from_datetime_parsing": N_("Enter a date as YYYY-MM-DD."),
+    "date_parsing": N_("Enter a date as YYYY-MM-DD."),
+    "datetime_from_date_parsing": N_("Enter a date and time."),
+    "datetime_parsing": N_("Enter a date and time."),
+    "enum": N_("Choose one of the options."),
+    "literal_error": N_("Choose one of the options."),
+    "bool_parsing": N_("Choose yes or no."),
+    "extra_forbidden": N_("This field is not expected here."),
+}
+
+
+def _is_list(model: type[BaseModel], name: str) -> bool:
+    field = model.model_fields.get(name)
+    return field is not None and get_origin(field.annotation) is list
+
+
+def form_values(
+    model: type[BaseModel], form: FormData | Mapping[str, Any], *, blank_is_null: bool = False
+) -> dict[str, Any]:
+    """The values of ``form`` for ``model``'s fields (lists where it has lists).
+
+    An empty box is left out, as not given; with ``blank_is_null`` (an edit form, where
+    emptying a box clears the field) it is None. A checkbox sends its value last, after a
+    hidden ``false`` of the same name, so the last value is the one that counts.
+    """
+    values: dict[str, Any] = {}
+    for name in model.model_fields:
+        if name not in form:
+            continue
+        if isinstance(form, FormData) and _is_list(model, name):
+            values[name] = [v for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+            continue
+        value = form.get(name)
+        if isinstance(value, str) and value.strip():
+            values[name] = value
+        elif blank_is_null:
+            values[name] = None
+    return values
+
+
+def field_of(location: tuple[int | str, ...]) -> str:
+    """The form field an error location names (``("body", "email")`` is ``email``)."""
+    parts = [str(part) for part in location if part != "body"]
+    return parts[0] if parts else "__all__"
+
+
+def message_of(request: Request, error: Mapping[str, Any]) -> str:
+    """The error in words for the form, in the reader's language."""
+    _ = gettext_for(request)
+    known = _MESSAGES.get(str(error.get("type", "")))
+    if known is not None:
+        return _(known)
+    text = str(error.get("msg", "")).removeprefix("Value error, ")
+    return text[:1].upper() + text[1:] if text else _("This value is not valid.")
+
+
+def validation_errors(request: Request, exc: ValidationError) -> FieldErrors:
+    """The first problem of each field of a failed validation."""
+    found: FieldErrors = {}
+    for error in exc.errors():
+        found.setdefault(field_of(error["loc"]), message_of(request, error))
+    return found
+
+
+def invalid_errors(exc: Invalid) -> FieldErrors:
+    """The fields a service named as wrong, with its messages."""
+    found: FieldErrors = {}
+    for problem in exc.problems:
+        text = problem.message
+        found.setdefault(field_of(problem.path), text[:1].upper() + text[1:])
+    return found
+
+
+def local_times(form: FormData | Mapping[str, Any], *names: str) -> dict[str, Any]:
+    """``form`` as a plain dict, the times in ``names`` read on the configured clock.
+
+    A ``datetime-local`` box sends ``2026-11-24T14:05`` with no zone; the person means
+    their own clock (``RAPPORT_TIME_ZONE``), so the zone is added before validation.
+    """
+    values: dict[str, Any] = dict(form.items()) if isinstance(form, FormData) else dict(form)
+    for name in names:
+        value = values.get(name)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            continue  # validation names the field
+        if moment.tzinfo is None:
+            values[name] = moment.replace(tzinfo=ZoneInfo(get_settings().time_zone)).isoformat()
+    return values
+
+
+def parse(
+    request: Request,
+    model: type[M],
+    form: FormData | Mapping[str, Any],
+    *,
+    blank_is_null: bool = False,
+    **fixed: Any,
+) -> tuple[M | None, FieldErrors]:
+    """``form`` validated as ``model`` (``fixed`` values added), or the errors by field."""
+    values = form_values(model, form, blank_is_null=blank_is_null)
+    values.pop(CSRF_FIELD, None)
+    try:
+        return model.model_validate({**values, **fixed}), {}
+    except ValidationError as exc:
+        return None, validation_errors(request, exc)

@@ -1,0 +1,15 @@
+"""Every domain's HTML pages, in one list for the app to include."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from rapport.customers import overview as customer_overview
+from rapport.customers import pages as customer_pages
+from rapport.users import pages as user_pages
+
+
+def page_routers() -> list[APIRouter]:
+    """The routers of the pages, in the order their paths should be matched."""
+    # The customer list's fixed paths (/customers/new, /bin) before /customers/{id}.
+    return [user_pages.router, customer_pages.router, customer_overview.router]

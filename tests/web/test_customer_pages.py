@@ -1,0 +1,173 @@
+"""The customer list, forms, bin and merge, and the 360 page with its quick actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api.conftest import Cast, MakeCustomer
+from tests.web.conftest import sign_in
+
+
+def test_search_finds_a_customer_by_chinese_name_and_by_pinyin(
+    cast: Cast, make_customer: MakeCustomer
+) -> None:
+    wanted = make_customer(name="欧阳娜娜", owner_id=cast["rep_a"].id)
+    make_customer(name="Someone Else", owner_id=cast["rep_a"].id)
+    visitor = sign_in(cast, "rep_a")
+    by_name = visitor.client.get("/customers", params={"q": "欧阳"})
+    assert f'href="/customers/{wanted["id"]}"' in by_name.text
+    assert "Someone Else" not in by_name.text
+    by_pinyin = visitor.client.get("/customers", params={"q": "ouyang"})
+    assert "欧阳娜娜" in by_pinyin.text
+
+
+def test_the_list_shows_only_what_the_user_may_see(cast: Cast, make_customer: MakeCustomer) -> None:
+    mine = make_customer(name="Mine Ltd", owner_id=cast["rep_a"].id)
+    theirs = make_customer(name="Theirs Ltd", owner_id=cast["rep_b"].id)
+    visitor = sign_in(cast, "rep_a")
+    page = visitor.client.get("/customers").text
+    assert "Mine Ltd" in page
+    assert "Theirs Ltd" not in page
+    assert visitor.client.get(f"/customers/{mine['id']}").status_code == 200
+    hidden = visitor.client.get(f"/customers/{theirs['id']}")
+    assert hidden.status_code == 404
+    assert "Theirs Ltd" not in hidden.text
+    assert visitor.client.get(f"/customers/{theirs['id']}/edit").status_code == 404
+
+
+def test_htmx_gets_only_the_results(cast: Cast, make_customer: MakeCustomer) -> None:
+    make_customer(name="Fragment Co", owner_id=cast["rep_a"].id)
+    visitor = sign_in(cast, "rep_a")
+    headers = {"HX-Request": "true", "HX-Target": "customer-results"}
+    response = visitor.client.get("/customers", params={"q": "Fragment"}, headers=headers)
+    assert "Fragment Co" in response.text
+    assert "<html" not in response.text
+
+
+def test_create_shows_errors_beside_the_fields_and_keeps_the_input(cast: Cast) -> None:
+    visitor = sign_in(cast, "rep_a")
+    response: Any = visitor.post(
+        "/customers/new", {"kind": "person", "name": "", "email": "not-an-email", "city": "杭州"}
+    )
+    assert response.status_code == 422
+    assert 'id="name-error"' in response.text
+    assert 'id="email-error"' in response.text
+    assert 'value="杭州"' in response.text
+    made: Any = visitor.post(
+        "/customers/new", {"kind": "person", "name": "李雷", "email": "li.lei@example.com",
+                           "owner_id": str(cast["rep_a"].id)},
+    )  # fmt: skip
+    assert made.status_code == 303
+    page = visitor.client.get(made.headers["location"])
+    assert "李雷" in page.text
+    assert "li.lei@example.com" in page.text
+
+
+def test_edit_clears_an_emptied_field(cast: Cast, make_customer: MakeCustomer) -> None:
+    customer = make_customer(name="Clear Me", city="Suzhou", owner_id=cast["rep_a"].id)
+    visitor = sign_in(cast, "rep_a")
+    saved: Any = visitor.post(
+        f"/customers/{customer['id']}/edit", {"kind": "person", "name": "Clear Me", "city": ""}
+    )
+    assert saved.status_code == 303
+    api = cast.client("admin").get(f"/api/v1/customers/{customer['id']}").json()
+    assert api["city"] is None
+
+
+def test_logging_a_call_puts_it_on_the_timeline(cast: Cast, make_customer: MakeCustomer) -> None:
+    customer = make_customer(name="Call Me", owner_id=cast["rep_a"].id)
+    visitor = sign_in(cast, "rep_a")
+    response: Any = visitor.post(
+        f"/customers/{customer['id']}/interactions",
+        {"kind": "call", "direction": "outbound", "subject": "Renewal", "body": "Wants a quote"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert 'id="timeline"' in response.text
+    assert "Renewal" in response.text
+    logged = (
+        cast.client("admin")
+        .get("/api/v1/interactions", params={"customer_id": customer["id"]})
+        .json()["items"]
+    )
+    assert [(i["kind"], i["subject"], i["user_id"]) for i in logged] == [
+        ("call", "Renewal", cast["rep_a"].id)
+    ]
+
+
+def test_a_time_typed_in_a_form_is_read_on_the_configured_clock(
+    cast: Cast, make_customer: MakeCustomer
+) -> None:
+    customer = make_customer(name="Clock", owner_id=cast["rep_a"].id)
+    visitor = sign_in(cast, "rep_a")
+    visitor.post(
+        f"/customers/{customer['id']}/interactions",
+        {"kind": "note", "subject": "dated", "occurred_at": "2026-03-01T09:30"},
+    )
+    logged = (
+        cast.client("admin")
+        .get("/api/v1/interactions", params={"customer_id": customer["id"]})
+        .json()["items"]
+    )
+    assert logged[0]["occurred_at"].startswith("2026-03-01T09:30")  # UTC is the default zone
+
+
+def test_quick_task_and_deal_land_on_the_customer(cast: Cast, make_customer: MakeCustomer) -> None:
+    customer = make_customer(name="Busy Co", owner_id=cast["rep_a"].id)
+    visitor = sign_in(cast, "rep_a")
+    task: Any = visitor.post(f"/customers/{customer['id']}/tasks", {"title": "Send catalogue"})
+    assert task.status_code == 303
+    bad: Any = visitor.post(f"/customers/{customer['id']}/deals", {"name": "Big", "amount": "x"})
+    assert bad.status_code == 422
+    assert "Enter a number" in bad.text
+    admin = cast.client("admin")
+    tasks = admin.get("/api/v1/tasks", params={"customer_id": customer["id"]}).json()["items"]
+    assert [t["title"] for t in tasks] == ["Send catalogue"]
+
+
+def test_analysts_see_customers_but_get_no_forms(cast: Cast, make_customer: MakeCustomer) -> None:
+    customer = make_customer(name="Read Only", owner_id=cast["rep_a"].id)
+    visitor = sign_in(cast, "analyst")
+    page = visitor.client.get(f"/customers/{customer['id']}").text
+    assert "Read Only" in page
+    assert "/interactions" not in page
+    refused: Any = visitor.post(f"/customers/{customer['id']}/interactions", {"kind": "note"})
+    assert refused.status_code == 403
+
+
+def test_bulk_tag_and_assign(cast: Cast, make_customer: MakeCustomer) -> None:
+    first = make_customer(name="Bulk One", owner_id=cast["rep_a"].id)
+    second = make_customer(name="Bulk Two", owner_id=cast["rep_a"].id)
+    visitor = sign_in(cast, "manager_a")
+    ids = [str(first["id"]), str(second["id"])]
+    tagged: Any = visitor.post("/customers/bulk", {"ids": ids, "action": "tag", "tag": "VIP 贵宾"})
+    assert tagged.status_code == 303
+    page = visitor.client.get(f"/customers/{first['id']}").text
+    assert "VIP 贵宾" in page
+    moved: Any = visitor.post(
+        "/customers/bulk", {"ids": ids, "action": "assign", "owner_id": str(cast["rep_a2"].id)}
+    )
+    assert moved.status_code == 303
+    admin = cast.client("admin")
+    owners = {admin.get(f"/api/v1/customers/{i}").json()["owner_id"] for i in ids}
+    assert owners == {cast["rep_a2"].id}
+    refused: Any = sign_in(cast, "rep_b").post(
+        "/customers/bulk", {"ids": ids, "action": "tag", "tag": "hijack"}
+    )
+    assert refused.status_code == 404
+
+
+def test_delete_restore_and_merge(cast: Cast, make_customer: MakeCustomer) -> None:
+    keep = make_customer(name="张三", email="zhang@example.com", owner_id=cast["rep_a"].id)
+    twin = make_customer(name="张三", phone="+8613800138000", owner_id=cast["rep_a"].id)
+    visitor = sign_in(cast, "rep_a")
+    choices = visitor.client.get(f"/customers/{keep['id']}/merge").text
+    assert f'value="{twin["id"]}"' in choices
+    merged: Any = visitor.post(f"/customers/{keep['id']}/merge", {"duplicate_id": str(twin["id"])})
+    assert merged.status_code == 303
+    survivor = cast.client("admin").get(f"/api/v1/customers/{keep['id']}").json()
+    assert survivor["phone"] == "+8613800138000"
+    assert visitor.post(f"/customers/{keep['id']}/delete").status_code == 303
+    assert "张三" in visitor.client.get("/customers/bin").text
+    assert visitor.post(f"/customers/{keep['id']}/restore").status_code == 303
+    assert visitor.client.get(f"/customers/{keep['id']}").status_code == 200
