@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from rapport.config import Locale
 from rapport.i18n import LOCALE_COOKIE, as_locale
@@ -18,8 +18,10 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
-    """The welcome page: what Rapport is and what this version offers."""
+def home(request: Request) -> Response:
+    """The welcome page for strangers; a signed-in user goes on to their customers."""
+    if "sid" in request.session:
+        return RedirectResponse("/customers", status_code=303)
     return render(request, "home.html")
 
 

@@ -46,7 +46,8 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 
 def stage_history(request: Request, actor: Actor, customer_id: int) -> list[dict[str, Any]]:
-    """The customer's lifecycle stage changes, oldest first (docs/metrics.md's rules)."""
+    """The customer's lifecycle stages with the day each began, oldest first (the rules of
+    docs/metrics.md, computed by the lifecycle analysis on this customer's records alone)."""
     settings = get_settings()
     source = Source.from_database(
         request.app.state.engine,
@@ -57,7 +58,11 @@ def stage_history(request: Request, actor: Actor, customer_id: int) -> list[dict
     params = LifecycleParams(thresholds=settings.lifecycle_thresholds())
     changes = source.to_arrow(stage_timeline(source, params, date.today()))
     rows = sorted(changes.to_pylist(), key=lambda row: (row["at"], row["rank"], row["seq"]))
-    return [{"at": row["at"], "stage": row["stage"]} for row in rows]
+    history: list[dict[str, Any]] = []
+    for row in rows:  # each purchase is a point; only a new stage is a change
+        if not history or history[-1]["stage"] != row["stage"]:
+            history.append({"at": row["at"], "stage": row["stage"]})
+    return history
 
 
 def _personas(session: Session, score: CustomerScore | None) -> dict[str, Any]:
@@ -150,7 +155,8 @@ async def log_interaction(
     """Log a call, email, meeting, note … with this customer."""
     customer = records.get(session=session, actor=actor, kind=service.RECORD, record_id=customer_id)
     form = local_times(await request.form(), "occurred_at")
-    form.setdefault("occurred_at", datetime.now(UTC).isoformat())
+    if not str(form.get("occurred_at") or "").strip():
+        form["occurred_at"] = datetime.now(UTC).isoformat()  # left empty: now
     data, errors = parse(request, InteractionCreate, form, customer_id=customer_id)
     if data is not None:
         try:

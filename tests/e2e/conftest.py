@@ -1,0 +1,123 @@
+"""End-to-end tests: the real server on a real port, driven by Debian's Chromium.
+
+The server runs in a thread of the test process (uvicorn) on a SQLite file holding a
+small demo company, scored once, so every page has data. The browser is Playwright
+driving the system's ``chromium`` (found on the PATH; Playwright's own browser downloads
+are not used). Without Chromium the tests are skipped with the reason; under
+``CI=true`` they fail instead, because CI must run every test (``.ci/run`` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from rapport import migrate
+from rapport.app import create_app
+from rapport.config import Settings
+from rapport.db import make_engine
+from rapport.demo import service as demo_service
+from rapport.demo.params import DemoParams
+from rapport.scores import service as score_service
+from rapport.scores.scoring import ScoringParams
+
+DEMO_END = date(2026, 6, 30)
+
+
+def chromium_path() -> str:
+    """The system Chromium; skips the test (fails under CI) when there is none."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    reason = "browser tests: no 'chromium' on the PATH (Debian: apt-get install chromium)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason}; under CI every browser test must run")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite database with a 400-customer demo company, scored, its users' password set."""
+    folder = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{folder / 'rapport.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    demo_service.load(engine=engine, params=DemoParams(customers=400, seed=7, end=DEMO_END))
+    demo_service.give_demo_passwords(engine)
+    score_service.run(engine=engine, params=ScoringParams(as_of=DEMO_END))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def server(demo_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of Rapport serving the demo database on a free local port."""
+    settings = Settings(
+        database_url=demo_database,
+        api_rate_limit="100000/minute",
+        import_dir=tmp_path_factory.mktemp("uploads"),
+    )
+    port = _free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not running.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the session."""
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    """A fresh browser tab (own cookies) at a laptop's size, its base URL the server."""
+    context = browser.new_context(
+        base_url=server, viewport={"width": 1280, "height": 800}, locale="en-GB"
+    )
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def sign_in(page: Page, email: str = "admin@example.com", language: str = "English") -> None:
+    """Sign in through the form as a demo user, then choose ``language`` with the switcher
+    (demo users with Chinese names have Chinese on their profile)."""
+    page.goto("/login")
+    page.locator("#f-email").fill(email)
+    page.locator("#f-password").fill(demo_service.DEMO_PASSWORD)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    switch = page.get_by_role("button", name=language, exact=True)
+    if switch.get_attribute("aria-current") != "true":
+        switch.click()
+        page.wait_for_load_state()
