@@ -6,10 +6,18 @@ from fastapi import APIRouter
 
 from rapport.customers import overview as customer_overview
 from rapport.customers import pages as customer_pages
+from rapport.deals import pages as deal_pages
+from rapport.tasks import pages as task_pages
 from rapport.users import pages as user_pages
 
 
 def page_routers() -> list[APIRouter]:
     """The routers of the pages, in the order their paths should be matched."""
     # The customer list's fixed paths (/customers/new, /bin) before /customers/{id}.
-    return [user_pages.router, customer_pages.router, customer_overview.router]
+    return [
+        user_pages.router,
+        customer_pages.router,
+        customer_overview.router,
+        deal_pages.router,
+        task_pages.router,
+    ]
