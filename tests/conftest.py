@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,13 @@ from sqlalchemy.orm import Session
 
 from rapport import migrate
 from rapport.db import make_engine
+from rapport.demo import service as demo_service
+from rapport.demo.params import DemoParams
+from rapport.scores import service as score_service
+from rapport.scores.scoring import ScoringParams
 
 BACKENDS = ["sqlite", "postgresql"]
+DEMO_END = date(2026, 6, 30)
 
 
 def _postgres_server_url() -> str:
@@ -104,3 +110,17 @@ def session(migrated_engine: Engine) -> Iterator[Session]:
     db_session.close()
     transaction.rollback()
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite database with a 400-customer demo company, scored, its users' password set."""
+    folder = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{folder / 'rapport.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    demo_service.load(engine=engine, params=DemoParams(customers=400, seed=7, end=DEMO_END))
+    demo_service.give_demo_passwords(engine)
+    score_service.run(engine=engine, params=ScoringParams(as_of=DEMO_END))
+    engine.dispose()
+    return url

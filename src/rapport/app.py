@@ -17,6 +17,7 @@ from rapport.api.routes import api_router
 from rapport.config import Settings, get_settings
 from rapport.db import make_engine, make_sessionmaker
 from rapport.ratelimit import Limiter
+from rapport.reports.cache import AnalyticsCache
 from rapport.web import errors as web_errors
 from rapport.web.routes import page_routers
 
@@ -43,6 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
 
     app.state.limiter = Limiter.from_settings(settings)
+    app.state.analytics = AnalyticsCache(
+        engine, settings.time_zone, settings.analytics_cache_seconds
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key.get_secret_value(),

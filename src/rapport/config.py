@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     churn_inactive_days: int = Field(
         default=180, description="A customer with no purchase for this many days has churned."
     )
+    analytics_cache_seconds: float = Field(
+        default=300,
+        ge=0,
+        description="Seconds the analytics pages keep a snapshot of the data before reading again.",
+    )
     time_zone: str = Field(
         default="UTC",
         description="The clock the analyses count days, weeks and months by (an IANA name).",

@@ -19,9 +19,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
-    """The welcome page for strangers; a signed-in user goes on to their customers."""
+    """The welcome page for strangers; a signed-in user goes on to the dashboard."""
     if "sid" in request.session:
-        return RedirectResponse("/customers", status_code=303)
+        return RedirectResponse("/dashboard", status_code=303)
     return render(request, "home.html")
 
 

@@ -1,7 +1,7 @@
 """End-to-end tests: the real server on a real port, driven by Debian's Chromium.
 
-The server runs in a thread of the test process (uvicorn) on a SQLite file holding a
-small demo company, scored once, so every page has data. The browser is Playwright
+The server runs in a thread of the test process (uvicorn) on the scored demo company of
+``tests/conftest.py`` (``demo_database``), so every page has data. The browser is Playwright
 driving the system's ``chromium`` (found on the PATH; Playwright's own browser downloads
 are not used). Without Chromium the tests are skipped with the reason; under
 ``CI=true`` they fail instead, because CI must run every test (``.ci/run`` installs it).
@@ -15,22 +15,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from rapport import migrate
 from rapport.app import create_app
 from rapport.config import Settings
-from rapport.db import make_engine
 from rapport.demo import service as demo_service
-from rapport.demo.params import DemoParams
-from rapport.scores import service as score_service
-from rapport.scores.scoring import ScoringParams
-
-DEMO_END = date(2026, 6, 30)
 
 
 def chromium_path() -> str:
@@ -48,20 +40,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite database with a 400-customer demo company, scored, its users' password set."""
-    folder = tmp_path_factory.mktemp("e2e")
-    url = f"sqlite:///{folder / 'rapport.db'}"
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    demo_service.load(engine=engine, params=DemoParams(customers=400, seed=7, end=DEMO_END))
-    demo_service.give_demo_passwords(engine)
-    score_service.run(engine=engine, params=ScoringParams(as_of=DEMO_END))
-    engine.dispose()
-    return url
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from functools import cache, partial
 from itertools import pairwise
+from multiprocessing import get_context
 from typing import Any, Final
 
 import adbc_driver_postgresql.dbapi as adbc_postgresql
@@ -68,24 +71,53 @@ def _plain(data: pa.Table) -> pa.Table:
 _BUSY_MS = 30_000
 
 
-def sqlite_reader(engine: Engine) -> Callable[[str], pa.Table]:
+def _read_sqlite(path: str, query: str) -> pa.Table:
+    with adbc_sqlite.connect(path) as connection, connection.cursor() as cursor:
+        # Readers side by side may find the file busy for a moment (another opening
+        # it, a writer checkpointing): wait for it rather than fail.
+        cursor.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+        # The driver takes a column's type from the first batch of rows (a column
+        # NULL there and text later fails), so the whole answer is one batch: the
+        # driver grows it as rows come (measured: no memory set aside up front).
+        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(2**30)})
+        cursor.execute(query)
+        return cursor.fetch_arrow_table()
+
+
+def _read_sqlite_ipc(path: str, query: str) -> bytes:
+    """``_read_sqlite`` in a worker process: the answer as Arrow IPC bytes."""
+    data = _read_sqlite(path, query)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, data.schema) as writer:
+        writer.write_table(data)
+    return bytes(sink.getvalue())
+
+
+@cache
+def _reader_processes() -> ProcessPoolExecutor:
+    """The worker processes that read SQLite for a process that also writes to it."""
+    return ProcessPoolExecutor(max_workers=_MOST_PARTS, mp_context=get_context("spawn"))
+
+
+def sqlite_reader(engine: Engine, *, isolated: bool = False) -> Callable[[str], pa.Table]:
     """A function that runs a SELECT on ``engine``'s SQLite file and returns its rows as
-    Arrow (times as the text SQLite holds; the caller types them)."""
+    Arrow (times as the text SQLite holds; the caller types them).
+
+    ADBC's driver carries its own copy of SQLite. Two copies in one process do not share
+    their file locks: when one closes the file, the other's locks on it are gone (POSIX
+    locks belong to the process), and its shared memory of the write-ahead log can be
+    reset under it ("disk I/O error"). A process that keeps SQLAlchemy connections open
+    while it reads (the web server) reads ``isolated``: in worker processes, which hand
+    the answer back as Arrow IPC. A command that reads, then writes, reads in place."""
     path = engine.url.database
     if not path or path == ":memory:":
         raise ValueError("analytics read a SQLite database from its file; this one has none")
+    if not isolated:
+        return partial(_read_sqlite, path)
 
     def read(query: str) -> pa.Table:
-        with adbc_sqlite.connect(path) as connection, connection.cursor() as cursor:
-            # Readers side by side may find the file busy for a moment (another opening
-            # it, a writer checkpointing): wait for it rather than fail.
-            cursor.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
-            # The driver takes a column's type from the first batch of rows (a column
-            # NULL there and text later fails), so the whole answer is one batch: the
-            # driver grows it as rows come (measured: no memory set aside up front).
-            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(2**30)})
-            cursor.execute(query)
-            return cursor.fetch_arrow_table()
+        answer = _reader_processes().submit(_read_sqlite_ipc, path, query).result()
+        return pa.ipc.open_stream(answer).read_all()
 
     return read
 

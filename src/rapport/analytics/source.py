@@ -102,6 +102,34 @@ class Source:
             self._loaded[name] = self.loader(name)
         return self._loaded[name]
 
+    def narrowed(
+        self, customers: Callable[[Any], Any], deals: Callable[[Any], Any] | None = None
+    ) -> Source:
+        """This source seen through a filter of its customers: ``customers(table)`` is the
+        condition a customer row must meet, and every table with a ``customer_id`` keeps
+        only the rows of those customers (``deals(table)``, when given, filters deals
+        instead, as a page's owner filter means the deal's owner).
+
+        The narrowed source shares this one's in-process database and what it has read,
+        so many filtered views of one snapshot cost no new reads of the same columns.
+        """
+        base = self
+
+        def load(name: str) -> Any:
+            table = base.table(name)
+            if name == "customers":
+                return table.filter(customers(table))
+            if name == "deals" and deals is not None:
+                return table.filter(deals(table))
+            if "customer_id" in table.columns:
+                kept = base.table("customers")
+                return table.filter(table.customer_id.isin(kept.filter(customers(kept)).id))
+            return table
+
+        view = Source(self.backend, load, self.snapshot, self.parents, self.push_equalities)
+        view._columns, view._equal = self._columns, self._equal
+        return view
+
     def to_arrow(self, expr: Any) -> pa.Table:
         """Run ``expr`` where the data lives; the rows as Arrow."""
         if self.snapshot is not None:
@@ -176,16 +204,23 @@ class Source:
         actor: Actor | None = None,
         time_zone: str = "UTC",
         customer_ids: Sequence[int] | None = None,
+        isolated: bool = False,
     ) -> Source:
         """The CRM database behind ``engine``, as ``actor`` may see it (all of it, the
         recycle bin aside, when no actor is given), its times on the clock of
         ``time_zone`` (days and months begin at its midnight).
 
         With ``customer_ids`` only those customers and what hangs off them are read: an
-        analysis of one customer (its stage history on its page) reads a few rows."""
+        analysis of one customer (its stage history on its page) reads a few rows.
+
+        ``isolated`` reads SQLite from worker processes: for a process that keeps its own
+        connections to the file open meanwhile, the web server (see ``sqlite_reader``)."""
         _check_zone(time_zone)
         who = actor or Actor.system()
-        read = sqlite_reader(engine) if engine.dialect.name == "sqlite" else postgres_reader(engine)
+        if engine.dialect.name == "sqlite":
+            read = sqlite_reader(engine, isolated=isolated)
+        else:
+            read = postgres_reader(engine)
 
         @cache
         def binned() -> pa.Array:

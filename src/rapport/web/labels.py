@@ -51,6 +51,13 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "at_risk": N_("At risk"), "hibernating": N_("Hibernating"), "lost": N_("Lost"),
     },
     "level": {"high": N_("high"), "mid": N_("mid"), "low": N_("low")},
+    "bottleneck": {"time": N_("time"), "losses": N_("losses"), "both": N_("time and losses")},
+    "model": {
+        "simple": N_("simple smoothing"), "trend": N_("trend"), "damped_trend": N_("damped trend"),
+        "holt_winters_additive": N_("Holt-Winters (additive)"),
+        "holt_winters_multiplicative": N_("Holt-Winters (multiplicative)"),
+        "naive": N_("last value"), "none": N_("none"),
+    },
     "event": {
         "page_view": N_("Page view"), "product_view": N_("Product view"),
         "add_to_cart": N_("Added to cart"), "checkout": N_("Checkout"),
