@@ -148,3 +148,27 @@ def test_the_same_tables_as_the_sqlite_reader(engine: Engine, tmp_path: Path) ->
             assert ours.schema == theirs.schema
             assert ours.to_pylist() == theirs.to_pylist()
         lite.dispose()
+
+
+def test_reading_sqlite_leaves_the_write_ahead_log_of_open_connections_alone(
+    tmp_path: Path,
+) -> None:
+    """The driver's own SQLite, closing in this process, would delete the log under
+    Python's open connection (it cannot see that connection's locks); the reader runs it
+    in a worker process, so the log and its shared memory stay."""
+    import sqlite3
+
+    from rapport.db import make_engine
+
+    path = tmp_path / "wal.db"
+    mine = sqlite3.connect(path, isolation_level=None)
+    mine.execute("PRAGMA journal_mode = wal")
+    mine.execute("CREATE TABLE t (a INTEGER)")
+    mine.execute("INSERT INTO t VALUES (1)")
+    engine = make_engine(f"sqlite:///{path}")
+    assert sqlite_reader(engine)("SELECT count(*) AS n FROM t").to_pylist() == [{"n": 1}]
+    assert (tmp_path / "wal.db-wal").exists() and (tmp_path / "wal.db-shm").exists()
+    mine.execute("INSERT INTO t VALUES (2)")
+    assert mine.execute("SELECT count(*) FROM t").fetchone() == (2,)
+    mine.close()
+    engine.dispose()

@@ -99,16 +99,19 @@ def _reader_processes() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=_MOST_PARTS, mp_context=get_context("spawn"))
 
 
-def sqlite_reader(engine: Engine, *, isolated: bool = False) -> Callable[[str], pa.Table]:
+def sqlite_reader(engine: Engine, *, isolated: bool = True) -> Callable[[str], pa.Table]:
     """A function that runs a SELECT on ``engine``'s SQLite file and returns its rows as
     Arrow (times as the text SQLite holds; the caller types them).
 
-    ADBC's driver carries its own copy of SQLite. Two copies in one process do not share
-    their file locks: when one closes the file, the other's locks on it are gone (POSIX
-    locks belong to the process), and its shared memory of the write-ahead log can be
-    reset under it ("disk I/O error"). A process that keeps SQLAlchemy connections open
-    while it reads (the web server) reads ``isolated``: in worker processes, which hand
-    the answer back as Arrow IPC. A command that reads, then writes, reads in place."""
+    ADBC's driver carries its own copy of SQLite. Two copies in one process do not see
+    each other's file locks (POSIX locks belong to the process, and never block the
+    process holding them): when the driver closes its connection it finds itself alone,
+    checkpoints the write-ahead log and deletes it and its shared memory under the other
+    copy's open connections (seen: "disk I/O error" on Python's ``sqlite3`` afterwards),
+    and its closing the file drops the other copy's locks. So the driver runs
+    ``isolated`` by default: in worker processes, which hand the answer back as Arrow
+    IPC. Reading in place is only safe in a process that has no other connection to
+    the file, before or after."""
     path = engine.url.database
     if not path or path == ":memory:":
         raise ValueError("analytics read a SQLite database from its file; this one has none")

@@ -204,7 +204,7 @@ class Source:
         actor: Actor | None = None,
         time_zone: str = "UTC",
         customer_ids: Sequence[int] | None = None,
-        isolated: bool = False,
+        isolated: bool = True,
     ) -> Source:
         """The CRM database behind ``engine``, as ``actor`` may see it (all of it, the
         recycle bin aside, when no actor is given), its times on the clock of
@@ -213,8 +213,8 @@ class Source:
         With ``customer_ids`` only those customers and what hangs off them are read: an
         analysis of one customer (its stage history on its page) reads a few rows.
 
-        ``isolated`` reads SQLite from worker processes: for a process that keeps its own
-        connections to the file open meanwhile, the web server (see ``sqlite_reader``)."""
+        SQLite is read from worker processes unless ``isolated`` is False (see
+        ``sqlite_reader`` for why)."""
         _check_zone(time_zone)
         who = actor or Actor.system()
         if engine.dialect.name == "sqlite":

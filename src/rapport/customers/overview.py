@@ -54,7 +54,6 @@ def stage_history(request: Request, actor: Actor, customer_id: int) -> list[dict
         actor=actor,
         time_zone=settings.time_zone,
         customer_ids=[customer_id],
-        isolated=True,  # the server keeps its own connections to the file open
     )
     params = LifecycleParams(thresholds=settings.lifecycle_thresholds())
     changes = source.to_arrow(stage_timeline(source, params, date.today()))

@@ -74,19 +74,21 @@ class ImportJobRead(BaseModel):
     created_at: datetime
 
 
-def _stored(request: Request, job: ImportJob) -> Path:
+def stored_path(request: Request, job: ImportJob) -> Path:
+    """Where the file of ``job`` is kept while it runs."""
     folder: Path = request.app.state.settings.import_dir
     return folder / f"{job.id}-{job.filename}"
 
 
-def _job(session: Session, actor: Actor, job_id: int) -> ImportJob:
+def job_of(session: Session, actor: Actor, job_id: int) -> ImportJob:
+    """The job if ``actor`` started it (admins: any job); NotFound otherwise."""
     job = session.get(ImportJob, job_id)
     if job is None or (actor.role is not Role.ADMIN and job.created_by_id != actor.user_id):
         raise NotFound("import job", job_id)
     return job
 
 
-def _run(request: Request, actor: Actor, job_id: int, path: Path) -> None:
+def run_job(request: Request, actor: Actor, job_id: int, path: Path) -> None:
     """Carry out the job (a background task); a failure is kept on the job."""
     factory = request.app.state.sessionmaker
     try:
@@ -142,9 +144,9 @@ def upload(
         raise
     job.filename = name
     session.flush()
-    path = _stored(request, job)
+    path = stored_path(request, job)
     staging.replace(path)
-    background.add_task(_run, request, importer, job.id, path)
+    background.add_task(run_job, request, importer, job.id, path)
     return job
 
 
@@ -161,7 +163,7 @@ def list_jobs(session: SessionDep, actor: ActorDep) -> list[ImportJob]:
             summary="An import job and how far it got")  # fmt: skip
 def read_job(session: SessionDep, actor: ActorDep, job_id: int) -> ImportJob:
     """The job, with its counts of created, updated, skipped and refused rows."""
-    return _job(session, actor, job_id)
+    return job_of(session, actor, job_id)
 
 
 @router.post("/{job_id}/resume", status_code=202, response_model=ImportJobRead,
@@ -171,12 +173,12 @@ def resume(
     job_id: int,
 ) -> ImportJob:  # fmt: skip
     """Continue after the last batch that landed; nothing is imported twice."""
-    job = _job(session, actor, job_id)
-    path = _stored(request, job)
+    job = job_of(session, actor, job_id)
+    path = stored_path(request, job)
     if job.status is ImportStatus.DONE or not path.exists():
         raise Invalid.field(("path", "job_id"), "this job is finished or its file is gone")
     importer = Actor(actor.user_id, actor.role, actor.team_id, ChangeSource.IMPORT)
-    background.add_task(_run, request, importer, job.id, path)
+    background.add_task(run_job, request, importer, job.id, path)
     return job
 
 
@@ -196,7 +198,7 @@ def _csv(lines: Iterator[list[str]]) -> Iterator[str]:
 )
 def errors(session: SessionDep, actor: ActorDep, job_id: int) -> StreamingResponse:
     """Every problem found, one line each, in row order."""
-    job = _job(session, actor, job_id)
+    job = job_of(session, actor, job_id)
     lines = list(service.error_lines(session=session, job_id=job.id))
     headers = {"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'}
     return StreamingResponse(_csv(iter(lines)), media_type="text/csv; charset=utf-8",

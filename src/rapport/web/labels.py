@@ -51,6 +51,23 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "at_risk": N_("At risk"), "hibernating": N_("Hibernating"), "lost": N_("Lost"),
     },
     "level": {"high": N_("high"), "mid": N_("mid"), "low": N_("low")},
+    "import_entity": {
+        "customer": N_("Customers"), "order": N_("Orders"), "deal": N_("Deals"),
+        "interaction": N_("Interactions"), "ticket": N_("Tickets"),
+        "survey_response": N_("Survey answers"), "event": N_("Web events"),
+    },
+    "import_status": {
+        "pending": N_("Waiting"), "running": N_("Running"), "done": N_("Finished"),
+        "failed": N_("Failed"), "cancelled": N_("Cancelled"),
+    },
+    "import_policy": {
+        "skip": N_("Leave it as it is"), "fill": N_("Fill in only its empty fields"),
+        "overwrite": N_("Overwrite its fields with the file's"),
+    },
+    "preset": {
+        "generic": N_("Generic"), "zoho": "Zoho CRM", "hubspot": "HubSpot",
+        "salesforce": "Salesforce", "fxiaoke": "纷享销客 FxiaoKe",
+    },
     "bottleneck": {"time": N_("time"), "losses": N_("losses"), "both": N_("time and losses")},
     "model": {
         "simple": N_("simple smoothing"), "trend": N_("trend"), "damped_trend": N_("damped trend"),

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from rapport.customers import overview as customer_overview
 from rapport.customers import pages as customer_pages
 from rapport.deals import pages as deal_pages
+from rapport.imports import pages as import_pages
 from rapport.reports import pages as report_pages
 from rapport.tasks import pages as task_pages
 from rapport.users import pages as user_pages
@@ -22,4 +23,5 @@ def page_routers() -> list[APIRouter]:
         deal_pages.router,
         task_pages.router,
         report_pages.router,
+        import_pages.router,
     ]

@@ -1,0 +1,71 @@
+"""The import wizard over HTTP: the detected mapping, adjusting it, and whose files are whose."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from tests.api.conftest import Cast
+from tests.web.conftest import Visitor, sign_in
+
+CSV = "Name,Email,Mobile\n王五,wang.wu@example.cn,13900001111\n赵六,bad-email,13900002222\n"
+
+
+def _upload(visitor: Visitor) -> str:
+    response: Any = visitor.post(
+        "/imports",
+        {"entity": "customer"},
+        files={"file": ("people.csv", CSV.encode("utf-8"), "text/csv")},
+    )
+    assert response.status_code == 303, response.text
+    found = re.search(r"/imports/draft/([0-9a-f]{32})$", response.headers["location"])
+    assert found
+    return found.group(1)
+
+
+def _finished(visitor: Visitor, path: str) -> str:
+    for _ in range(100):
+        page = visitor.client.get(path).text
+        if 'hx-trigger="every 1s"' not in page:
+            return page
+        time.sleep(0.1)
+    raise AssertionError("the import did not finish")
+
+
+def test_the_draft_shows_the_detected_columns_and_a_dry_run_lists_bad_rows(cast: Cast) -> None:
+    visitor = sign_in(cast, "rep_a")
+    token = _upload(visitor)
+    page = visitor.client.get(f"/imports/draft/{token}").text
+    assert re.search(r'name="map-0">.*?<option value="name" selected', page, re.S)
+    assert re.search(r'name="map-1">.*?<option value="email" selected', page, re.S)
+    started: Any = visitor.post(
+        f"/imports/draft/{token}", {"action": "dry_run", "map-0": "name", "map-1": "email",
+                                    "map-2": "mobile", "policy": "skip"},
+    )  # fmt: skip
+    assert started.status_code == 303
+    job_page = _finished(visitor, started.headers["location"])
+    assert "bad-email" in job_page
+    assert "Import for real" in job_page
+    customers = cast.client("rep_a").get("/api/v1/customers", params={"q": "王五"}).json()
+    assert customers["items"] == []  # a dry run writes nothing
+
+
+def test_a_mapping_without_a_name_is_refused_on_the_draft_page(cast: Cast) -> None:
+    visitor = sign_in(cast, "rep_a")
+    token = _upload(visitor)
+    refused: Any = visitor.post(
+        f"/imports/draft/{token}", {"action": "dry_run", "map-0": "", "map-1": "email"}
+    )
+    assert refused.status_code == 422
+    assert "name" in refused.text
+
+
+def test_drafts_and_jobs_are_their_uploaders(cast: Cast) -> None:
+    owner = sign_in(cast, "rep_a")
+    token = _upload(owner)
+    started: Any = owner.post(f"/imports/draft/{token}", {"action": "dry_run", "map-0": "name"})
+    other = sign_in(cast, "rep_b")
+    assert other.client.get(f"/imports/draft/{token}").status_code == 404
+    assert other.client.get(started.headers["location"].split("?")[0]).status_code == 404
+    assert other.post(f"/imports/draft/{token}", {"action": "run"}).status_code == 404  # type: ignore[attr-defined]
