@@ -9,7 +9,7 @@ DEMO_CUSTOMERS ?= 5000
 VENDOR_FILES := node_modules/htmx.org/dist/htmx.min.js \
                 node_modules/echarts/dist/echarts.min.js
 
-.PHONY: run test lint format assets install install-test bench messages clean
+.PHONY: run test lint format assets install install-test bench messages clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ lint: install-test
 format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Every main page in English and Chinese, as PNG files in screenshots/ (needs chromium).
+screenshots: install-test assets
+	$(BIN)/python scripts/screenshots.py --out screenshots
 
 bench: install-test
 	$(BIN)/python -m bench demo --customers 100000 --runs 3

@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from rapport.app import create_app
 from rapport.config import Settings
 from rapport.demo import service as demo_service
+from rapport.web.threaded import serving
 
 
 def chromium_path() -> str:
@@ -36,12 +33,6 @@ def chromium_path() -> str:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server(demo_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of Rapport serving the demo database on a free local port."""
@@ -50,19 +41,10 @@ def server(demo_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         api_rate_limit="100000/minute",
         import_dir=tmp_path_factory.mktemp("uploads"),
     )
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    app = create_app(settings)
+    with serving(app) as url:
+        yield url
+    app.state.engine.dispose()
 
 
 @pytest.fixture(scope="session")
