@@ -6,6 +6,7 @@
     python -m bench analytics --customers 100000 --source sqlite --runs 3 [--only rfm,churn]
     python -m bench clv-fit --customers 1000000 --runs 3 [--lifetimes-python PATH]
     python -m bench score --customers 1000000 --source parquet --runs 3
+    python -m bench pages --customers 100000 --runs 3
 
 Prints a Markdown table for docs/performance.md and writes the raw runs as JSON under
 bench/results/.
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
@@ -156,6 +158,47 @@ def bench_import(rows: int, runs: int) -> None:
     )
 
 
+_PAGES_CHILD = """
+import json, sys
+from datetime import date
+from bench.pages import measure
+print(json.dumps([t.__dict__ for t in measure(sys.argv[1], date.fromisoformat(sys.argv[2]))]))
+"""
+
+
+def bench_pages(customers: int, runs: int) -> None:
+    """Print each page's time on a scored demo of ``customers`` customers in SQLite.
+
+    The database is made once (``rapport demo`` then ``rapport score``) and kept under
+    bench/results; each run is a fresh process, so "first" is a visit to a just-started
+    server. The table gives the median over the runs.
+    """
+    end = date(2026, 11, 1)
+    path = RESULTS / f"pages-{customers}.db"
+    url = f"sqlite:///{path.resolve()}"
+    if not path.exists():
+        RESULTS.mkdir(exist_ok=True)
+        env = {**os.environ, "RAPPORT_DATABASE_URL": url}
+        rapport = str(Path(sys.executable).with_name("rapport"))
+        subprocess.run([rapport, "demo", "--customers", str(customers), "--end", end.isoformat()],
+                       env=env, check=True)  # fmt: skip
+        subprocess.run([rapport, "score", "--as-of", end.isoformat()], env=env, check=True)
+    all_runs = []
+    for run in range(runs):
+        out = subprocess.run([sys.executable, "-c", _PAGES_CHILD, url, end.isoformat()],
+                             capture_output=True, text=True, check=True)  # fmt: skip
+        all_runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(f"run {run + 1} done", file=sys.stderr)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (RESULTS / f"pages-{customers}-{stamp}.json").write_text(json.dumps(all_runs, indent=2))
+    print(f"| page ({customers:,} customers, SQLite, {runs} runs) | first visit | later visits |")
+    print("| --- | --- | --- |")
+    for index, timing in enumerate(all_runs[0]):
+        first = statistics.median(run[index]["first_ms"] for run in all_runs)
+        later = statistics.median(run[index]["later_ms"] for run in all_runs)
+        print(f"| {timing['name']} | {first:.0f} ms | {later:.0f} ms |")
+
+
 def main() -> None:
     """Parse the command line, run the benchmark, print and save its results."""
     parser = argparse.ArgumentParser(prog="python -m bench")
@@ -186,12 +229,18 @@ def main() -> None:
     clv.add_argument("--runs", type=int, default=3)
     clv.add_argument("--parquet", type=Path, help="a folder of CRM tables instead of simulating")
     clv.add_argument("--lifetimes-python", help="interpreter with lifetimes (default: this one)")
+    pag = sub.add_parser("pages", help="every page's time on a scored demo in SQLite")
+    pag.add_argument("--customers", type=int, default=100_000)
+    pag.add_argument("--runs", type=int, default=3)
     sco = sub.add_parser("score", help="`rapport score` end to end on the analytics data")
     sco.add_argument("--customers", type=int, default=1_000_000)
     sco.add_argument("--source", choices=("parquet", "postgresql"), default="parquet")
     sco.add_argument("--runs", type=int, default=3)
     sco.add_argument("--database-url", help="PostgreSQL server URL, for --source postgresql")
     args = parser.parse_args()
+    if args.benchmark == "pages":
+        bench_pages(args.customers, args.runs)
+        return
     if args.benchmark == "score":
         from bench.score import bench as bench_score
 

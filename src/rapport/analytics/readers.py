@@ -96,7 +96,8 @@ def _read_sqlite_ipc(path: str, query: str) -> bytes:
 @cache
 def _reader_processes() -> ProcessPoolExecutor:
     """The worker processes that read SQLite for a process that also writes to it."""
-    return ProcessPoolExecutor(max_workers=_MOST_PARTS, mp_context=get_context("spawn"))
+    workers = min(_MOST_PARTS, max(2, _cores()))  # a table is read in at most this many parts
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
 
 
 def sqlite_reader(engine: Engine, *, isolated: bool = True) -> Callable[[str], pa.Table]:

@@ -68,6 +68,11 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "generic": N_("Generic"), "zoho": "Zoho CRM", "hubspot": "HubSpot",
         "salesforce": "Salesforce", "fxiaoke": "纷享销客 FxiaoKe",
     },
+    "field_type": {
+        "text": N_("Text"), "number": N_("Number"), "date": N_("Date"), "choice": N_("Choice"),
+        "multi_choice": N_("Several choices"), "boolean": N_("Yes or no"),
+    },
+    "quota_metric": {"revenue": N_("Revenue"), "deals_won": N_("Deals won")},
     "bottleneck": {"time": N_("time"), "losses": N_("losses"), "both": N_("time and losses")},
     "model": {
         "simple": N_("simple smoothing"), "trend": N_("trend"), "damped_trend": N_("damped trend"),

@@ -1,0 +1,104 @@
+"""Every page's answer time on a large CRM, as a signed-in admin and a rep see it.
+
+Requests go through the whole app in this process (FastAPI TestClient: sign-in session,
+CSRF, access rules, SQL, analytics, templates), so the figures are the server's share
+of a page, without the network or the browser's drawing. An analytics page is timed
+twice: the first visit after the server starts (its snapshot of the data is read then)
+and a later one (answered from the snapshot, as for every visitor until it expires).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from rapport.app import create_app
+from rapport.config import Settings
+from rapport.customers.models import Customer
+from rapport.db import session_scope
+from rapport.deals.models import Deal
+from rapport.demo.service import DEMO_PASSWORD
+from rapport.reports.pages import menu
+from rapport.users.models import Role, User
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long one page took, in milliseconds: first visit and the median of later ones."""
+
+    name: str
+    first_ms: float
+    later_ms: float
+
+
+def _signed_in(app: object, email: str) -> TestClient:
+    client = TestClient(app)  # type: ignore[arg-type]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert token is not None
+    answer = client.post(
+        "/login",
+        data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+def _time(client: TestClient, path: str, repeats: int) -> tuple[float, float]:
+    times = []
+    for _ in range(1 + repeats):
+        started = time.perf_counter()
+        answer = client.get(path)
+        times.append(1000 * (time.perf_counter() - started))
+        assert answer.status_code == 200, f"{path}: {answer.status_code}"
+    return times[0], statistics.median(times[1:])
+
+
+def measure(url: str, end: date, repeats: int = 3) -> list[Timing]:
+    """Each page's time on the database at ``url`` (a scored demo ending on ``end``)."""
+    app = create_app(Settings(database_url=url, api_rate_limit="1000000/minute"))
+    with session_scope(app.state.sessionmaker) as session:
+        customer = session.scalar(
+            select(Customer.id).where(Customer.lifecycle_stage == "loyal").limit(1)
+        )
+        deal = session.scalar(select(Deal.id).where(Deal.status == "open").limit(1))
+        name = session.scalar(select(Customer.name).where(Customer.id == customer))
+        rep = session.scalar(
+            select(User.email).where(User.role == Role.REP).order_by(User.id).limit(1)
+        )
+    admin = _signed_in(app, "admin@example.com")
+    period = f"start={(end - timedelta(days=364)).isoformat()}&end={end.isoformat()}"
+    pages = [
+        ("dashboard", f"/dashboard?{period}"),
+        ("customers: list", "/customers"),
+        ("customers: search by name", f"/customers?q={(name or 'a')[:2]}"),
+        (
+            "customers: at risk, churn risk ≥ 50 %",
+            "/customers?lifecycle_stage=at_risk&churn_risk_min=0.5",
+        ),
+        ("customer 360", f"/customers/{customer}"),
+        ("customer form", f"/customers/{customer}/edit"),
+        ("pipeline board", "/deals"),
+        ("deal", f"/deals/{deal}"),
+        ("my day", "/tasks"),
+        ("import", "/imports"),
+        ("profile", "/profile"),
+        *[(f"analytics: {slug}", f"/analytics/{slug}?{period}") for slug, _t, _s in menu()],
+    ]
+    timings = [Timing(label, *_time(admin, path, repeats)) for label, path in pages]
+    rep_client = _signed_in(app, str(rep))
+    as_rep = [
+        ("customers: list (rep)", "/customers"),
+        ("dashboard (rep)", f"/dashboard?{period}"),
+        ("pipeline board (rep)", "/deals"),
+    ]
+    for label, path in as_rep:
+        timings.append(Timing(label, *_time(rep_client, path, repeats)))
+    app.state.engine.dispose()
+    return timings

@@ -1,0 +1,155 @@
+"""Settings for admins: the index of settings, users (roles, teams, deactivation) and teams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rapport.api.deps import SessionDep
+from rapport.config import get_settings
+from rapport.errors import Conflict, Invalid
+from rapport.templating import render
+from rapport.users import service
+from rapport.users.models import Role, Team, User
+from rapport.users.schemas import TeamCreate, TeamUpdate, UserCreate, UserUpdate
+from rapport.web.deps import AdminUser, PageActor, check_csrf
+from rapport.web.forms import FieldErrors, invalid_errors, parse
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+
+
+def problems(exc: Invalid | Conflict) -> FieldErrors:
+    """A service's refusal as errors by field (a conflict goes to the whole form)."""
+    if isinstance(exc, Invalid):
+        return invalid_errors(exc)
+    return {"__all__": exc.message[:1].upper() + exc.message[1:]}
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_index(request: Request, admin: AdminUser) -> HTMLResponse:
+    """What an admin can set up, and the thresholds the analyses use."""
+    settings = get_settings()
+    thresholds = [
+        ("RAPPORT_AT_RISK_INACTIVE_DAYS", settings.at_risk_inactive_days),
+        ("RAPPORT_CHURN_INACTIVE_DAYS", settings.churn_inactive_days),
+        ("RAPPORT_LOYAL_MIN_ORDERS", settings.loyal_min_orders),
+        ("RAPPORT_CHURN_HORIZON_DAYS", settings.churn_horizon_days),
+        ("RAPPORT_CLV_HORIZON_DAYS", settings.clv_horizon_days),
+        ("RAPPORT_TIME_ZONE", settings.time_zone),
+        ("RAPPORT_DEFAULT_CURRENCY", settings.default_currency),
+    ]
+    return render(request, "settings/index.html", {"thresholds": thresholds})
+
+
+def _people(
+    request: Request,
+    session: Session,
+    errors: FieldErrors | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    users = list(session.scalars(select(User).order_by(User.is_active.desc(), User.name)))
+    teams = list(session.scalars(select(Team).order_by(Team.name)))
+    context = {
+        "people": users,
+        "teams": teams,
+        "team_options": [(t.id, t.name) for t in teams],
+        "roles": [r.value for r in Role],
+        "errors": errors or {},
+        "values": values or {},
+    }
+    return render(request, "settings/users.html", context, status_code=status)
+
+
+@router.get("/settings/users", response_class=HTMLResponse)
+def users_page(request: Request, session: SessionDep, admin: AdminUser) -> HTMLResponse:
+    """Every user, with their role and team, and a form for a new one."""
+    return _people(request, session)
+
+
+@router.post("/settings/users", response_class=HTMLResponse)
+async def create_user(
+    request: Request, session: SessionDep, admin: AdminUser, actor: PageActor
+) -> Response:
+    """Add a user who can sign in at once with the password given."""
+    form = await request.form()
+    data, errors = parse(request, UserCreate, form)
+    if data is not None:
+        try:
+            service.create_user(session=session, actor=actor, data=data)
+            return RedirectResponse("/settings/users", status_code=303)
+        except (Invalid, Conflict) as exc:
+            session.rollback()
+            errors = problems(exc)
+    return _people(request, session, errors, dict(form), status=422)
+
+
+@router.post("/settings/users/{user_id}", response_class=HTMLResponse)
+async def update_user(
+    request: Request, session: SessionDep, admin: AdminUser, actor: PageActor, user_id: int
+) -> Response:
+    """Change a user's role, team or language, deactivate them, or set a new password."""
+    form = await request.form()
+    data, errors = parse(request, UserUpdate, form)
+    if data is not None:
+        try:
+            service.update_user(session=session, actor=actor, record_id=user_id, data=data)
+            return RedirectResponse("/settings/users", status_code=303)
+        except (Invalid, Conflict) as exc:
+            session.rollback()
+            errors = problems(exc)
+    return _people(request, session, {f"{user_id}-{k}": v for k, v in errors.items()}, status=422)
+
+
+def _teams(
+    request: Request, session: Session, errors: FieldErrors | None = None, status: int = 200
+) -> HTMLResponse:
+    teams = list(session.scalars(select(Team).order_by(Team.name)))
+    members: dict[int, int] = {}
+    for team_id in session.scalars(select(User.team_id).where(User.is_active.is_(True))):
+        if team_id is not None:
+            members[team_id] = members.get(team_id, 0) + 1
+    context = {"teams": teams, "members": members, "errors": errors or {}}
+    return render(request, "settings/teams.html", context, status_code=status)
+
+
+@router.get("/settings/teams", response_class=HTMLResponse)
+def teams_page(request: Request, session: SessionDep, admin: AdminUser) -> HTMLResponse:
+    """The teams and how many active people each has."""
+    return _teams(request, session)
+
+
+@router.post("/settings/teams", response_class=HTMLResponse)
+async def create_team(
+    request: Request, session: SessionDep, admin: AdminUser, actor: PageActor
+) -> Response:
+    """A new team."""
+    data, errors = parse(request, TeamCreate, await request.form())
+    if data is not None:
+        try:
+            service.create_team(session=session, actor=actor, data=data)
+            return RedirectResponse("/settings/teams", status_code=303)
+        except (Invalid, Conflict) as exc:
+            session.rollback()
+            errors = problems(exc)
+    return _teams(request, session, errors, status=422)
+
+
+@router.post("/settings/teams/{team_id}", response_class=HTMLResponse)
+async def rename_team(
+    request: Request, session: SessionDep, admin: AdminUser, actor: PageActor, team_id: int
+) -> Response:
+    """A team's new name."""
+    data, errors = parse(request, TeamUpdate, await request.form())
+    if data is not None:
+        try:
+            service.update_team(session=session, actor=actor, record_id=team_id, data=data)
+            return RedirectResponse("/settings/teams", status_code=303)
+        except (Invalid, Conflict) as exc:
+            session.rollback()
+            errors = problems(exc)
+    return _teams(request, session, {f"{team_id}-{k}": v for k, v in errors.items()}, 422)
