@@ -61,3 +61,14 @@ def test_the_customer_page_reads_in_chinese(page: Page) -> None:
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+
+
+def test_pages_fit_a_tablet_held_upright(page: Page) -> None:
+    page.set_viewport_size({"width": 768, "height": 1024})
+    sign_in(page)
+    page.goto("/customers")
+    first = page.locator("#customer-results tbody a").first.get_attribute("href")
+    for path in ("/dashboard", "/customers", str(first), "/deals", "/tasks", "/analytics/rfm"):
+        page.goto(path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} is {overflow} px wider than the screen"

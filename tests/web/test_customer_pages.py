@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from tests.api.conftest import Cast, MakeCustomer
@@ -171,3 +172,20 @@ def test_delete_restore_and_merge(cast: Cast, make_customer: MakeCustomer) -> No
     assert "张三" in visitor.client.get("/customers/bin").text
     assert visitor.post(f"/customers/{keep['id']}/restore").status_code == 303
     assert visitor.client.get(f"/customers/{keep['id']}").status_code == 200
+
+
+def test_a_custom_field_filter_and_a_wrong_one(cast: Cast, make_customer: MakeCustomer) -> None:
+    key = f"tier_{uuid.uuid4().hex[:4]}"
+    admin = cast.client("admin")
+    field = {"entity": "customer", "key": key, "label": "Tier", "field_type": "text"}
+    made = admin.post("/api/v1/custom-fields", json=field)
+    assert made.status_code == 201, made.text
+    make_customer(name="Gold Co", owner_id=cast["rep_a"].id, custom_fields={key: "gold"})
+    make_customer(name="Plain Co", owner_id=cast["rep_a"].id)
+    visitor = sign_in(cast, "rep_a")
+    page = visitor.client.get("/customers", params={"cf": f"{key}:gold"}).text
+    assert "Gold Co" in page
+    assert "Plain Co" not in page
+    wrong = visitor.client.get("/customers", params={"cf": "no_such_field:x"})
+    assert wrong.status_code == 200
+    assert "Some filters were not understood" in wrong.text

@@ -19,6 +19,7 @@ from rapport.customers import service
 from rapport.customers import tags as tag_service
 from rapport.customers.models import CustomerKind, LifecycleStage
 from rapport.customers.schemas import CustomerCreate, CustomerFilters, CustomerUpdate
+from rapport.customfields.filters import definitions
 from rapport.errors import Conflict, Invalid
 from rapport.i18n import gettext_for
 from rapport.scores import service as score_service
@@ -72,9 +73,26 @@ def customer_list(
     """Customers the user may see: searched, filtered, sorted, a page at a time."""
     filters, errors = _filters(request)
     order = sort if sort in SORTS else "-created_at"
-    page = service.list_page(
-        session=session, actor=actor, filters=filters, sort=order, cursor=cursor, limit=PAGE_SIZE
-    )
+    try:
+        page = service.list_page(
+            session=session,
+            actor=actor,
+            filters=filters,
+            sort=order,
+            cursor=cursor,
+            limit=PAGE_SIZE,
+        )
+    except Invalid as exc:  # a custom field condition that names no field, say
+        errors |= invalid_errors(exc)
+        filters = filters.model_copy(update={"cf": []})
+        page = service.list_page(
+            session=session,
+            actor=actor,
+            filters=filters,
+            sort=order,
+            cursor=cursor,
+            limit=PAGE_SIZE,
+        )
     customers = list(page.items)
     context = {
         "customers": customers,
@@ -95,6 +113,7 @@ def customer_list(
         "kinds": list(CustomerKind),
         "can_write": actor.writes,
         "currency": get_settings().default_currency,
+        "field_keys": sorted(definitions(session=session, entity="customer")),
     }
     partial = request.headers.get("HX-Target") == "customer-results"
     name = "customers/_results.html" if partial else "customers/list.html"
