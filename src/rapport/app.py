@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 from typing import Final
 
@@ -18,6 +20,7 @@ from rapport.config import Settings, get_settings
 from rapport.db import make_engine, make_sessionmaker
 from rapport.ratelimit import Limiter
 from rapport.reports.cache import AnalyticsCache
+from rapport.reports.pages import default_works
 from rapport.web import errors as web_errors
 from rapport.web.routes import page_routers
 
@@ -26,6 +29,9 @@ PACKAGE_STATIC_DIR: Final = Path(__file__).parent / "static"
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    if app.state.settings.analytics_warm_up:
+        works = default_works(date.today())
+        threading.Thread(target=app.state.analytics.warm, args=(works,), daemon=True).start()
     yield
     app.state.engine.dispose()
 

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds the analytics pages keep a snapshot of the data before reading again.",
     )
+    analytics_warm_up: bool = Field(
+        default=True,
+        description="Compute the dashboard and the analytics pages when the server starts.",
+    )
     time_zone: str = Field(
         default="UTC",
         description="The clock the analyses count days, weeks and months by (an IANA name).",

@@ -93,6 +93,7 @@ def run_job(request: Request, actor: Actor, job_id: int, path: Path) -> None:
     factory = request.app.state.sessionmaker
     try:
         service.run(factory=factory, actor=actor, job_id=job_id, path=path)
+        request.app.state.analytics.expire()  # the pages' figures are read again
     except Exception as error:  # recorded for the user, who reads it on the job
         with factory() as session, session.begin():
             job = session.get_one(ImportJob, job_id)

@@ -9,6 +9,11 @@ query. A page says how old its figures are.
 Snapshots are kept per group of users who see the same records: everyone who sees all
 (admins, analysts), each manager's team, and each other user alone. A snapshot's
 DuckDB runs one query at a time (a lock), as it is not safe to share between threads.
+
+A snapshot that has expired is still served while a new one is read in the background,
+with every figure asked of the old one computed again, so no visitor waits for the
+reading. ``warm`` does the same when the server starts, for the pages as they first
+open, so the first visitor does not wait either.
 """
 
 from __future__ import annotations
@@ -18,15 +23,13 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Engine
 
 from rapport.access import Actor
 from rapport.analytics.source import Source
 from rapport.users.models import Role
-
-T = TypeVar("T")
 
 
 def audience(actor: Actor) -> Hashable:
@@ -38,15 +41,20 @@ def audience(actor: Actor) -> Hashable:
     return (actor.role.value, actor.user_id)
 
 
+Work = Callable[[Source], Any]
+
+
 @dataclass
 class Snapshot:
-    """One audience's source, when it was read, and its computed results."""
+    """One audience's source, when it was read, its results and the work behind them."""
 
     source: Source
     read_at: datetime
     started: float
     lock: threading.Lock = field(default_factory=threading.Lock)
     results: dict[Hashable, Any] = field(default_factory=dict)
+    works: dict[Hashable, Work] = field(default_factory=dict)
+    refreshing: bool = False
 
 
 class AnalyticsCache:
@@ -59,27 +67,56 @@ class AnalyticsCache:
         self._snapshots: dict[Hashable, Snapshot] = {}
         self._guard = threading.Lock()
 
+    def _new(self, actor: Actor) -> Snapshot:
+        source = Source.from_database(self._engine, actor=actor, time_zone=self._time_zone)
+        return Snapshot(source, datetime.now(UTC), time.monotonic())
+
     def snapshot(self, actor: Actor) -> Snapshot:
-        """The fresh snapshot of what ``actor`` sees (a new one when the old expired)."""
+        """The snapshot of what ``actor`` sees; an expired one starts its replacement."""
         key = audience(actor)
         with self._guard:
             found = self._snapshots.get(key)
-            if found is None or time.monotonic() - found.started > self._seconds:
-                source = Source.from_database(self._engine, actor=actor, time_zone=self._time_zone)
-                found = Snapshot(source, datetime.now(UTC), time.monotonic())
-                self._snapshots[key] = found
+            if found is None:
+                found = self._snapshots[key] = self._new(actor)
+            elif time.monotonic() - found.started > self._seconds and not found.refreshing:
+                found.refreshing = True
+                threading.Thread(target=self._refresh, args=(actor, found), daemon=True).start()
             return found
 
-    def compute(
-        self, actor: Actor, key: Hashable, work: Callable[[Source], T]
-    ) -> tuple[T, datetime]:
+    def _refresh(self, actor: Actor, old: Snapshot) -> None:
+        """Read a new snapshot, compute on it what was asked of ``old``, then swap."""
+        try:
+            new = self._new(actor)
+            for key, work in list(old.works.items()):
+                new.results[key] = work(new.source)
+                new.works[key] = work
+        except Exception:  # the old snapshot keeps serving; the next request tries again
+            old.refreshing = False
+            raise
+        with self._guard:
+            self._snapshots[audience(actor)] = new
+
+    def compute(self, actor: Actor, key: Hashable, work: Work) -> tuple[Any, datetime]:
         """``work(source)`` on ``actor``'s snapshot, computed once per snapshot and key;
         and when the snapshot was read."""
         snapshot = self.snapshot(actor)
         with snapshot.lock:
             if key not in snapshot.results:
                 snapshot.results[key] = work(snapshot.source)
+                snapshot.works[key] = work
             return snapshot.results[key], snapshot.read_at
+
+    def warm(self, works: list[tuple[Hashable, Work]]) -> None:
+        """Compute ``works`` for the users who see everything (run when the server starts)."""
+        for key, work in works:
+            self.compute(Actor.system(), key, work)
+
+    def expire(self) -> None:
+        """Treat every snapshot as expired: the next visit of each starts its refresh
+        (and is still answered from it meanwhile)."""
+        with self._guard:
+            for snapshot in self._snapshots.values():
+                snapshot.started = float("-inf")
 
     def forget(self) -> None:
         """Drop every snapshot (after an import, say, to show new data at once)."""

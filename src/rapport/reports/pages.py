@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from typing import Annotated, Any, Final
 
@@ -11,11 +12,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
+from starlette.datastructures import QueryParams
 
 from rapport.access import Actor
 from rapport.analytics.common import BadParameter, NotEnoughData
 from rapport.analytics.rfm import SEGMENTS
-from rapport.analytics.source import MissingTable
+from rapport.analytics.source import MissingTable, Source
 from rapport.api.deps import SessionDep
 from rapport.config import get_settings
 from rapport.errors import NotFound
@@ -42,6 +44,47 @@ def menu() -> list[tuple[str, str, str]]:
     return pages
 
 
+def report_work(
+    slug: str, filters: ReportFilters, members: list[int] | None
+) -> Callable[[Source], Any]:
+    """What computing the analysis ``slug`` with ``filters`` does to a snapshot (its
+    result, or the reason it has none)."""
+    report = REPORTS[slug]
+    settings = get_settings()
+
+    def work(source: Source) -> Any:
+        narrowed = report_filters.narrow(source, filters, members)
+        try:
+            return report.compute(Inputs(narrowed, filters, settings))
+        except (NotEnoughData, BadParameter, MissingTable) as exc:
+            return exc
+
+    return work
+
+
+def dashboard_work(filters: ReportFilters, members: list[int] | None) -> Callable[[Source], Any]:
+    """What computing the dashboard with ``filters`` does to a snapshot."""
+    settings = get_settings()
+
+    def work(source: Source) -> Any:
+        narrowed = report_filters.narrow(source, filters, members)
+        return dashboard.headlines(Inputs(narrowed, filters, settings))
+
+    return work
+
+
+def default_works(today: date) -> list[tuple[Hashable, Callable[[Source], Any]]]:
+    """The dashboard and every analysis as they first open (no filters chosen), keyed as
+    their pages key them: what warming the cache up computes."""
+    empty = QueryParams("")
+    works: list[tuple[Hashable, Callable[[Source], Any]]] = []
+    dashboard_filters = report_filters.parse(empty, today, days=30)
+    works.append((("dashboard", dashboard_filters), dashboard_work(dashboard_filters, None)))
+    filters = report_filters.parse(empty, today)
+    works += [((slug, filters), report_work(slug, filters, None)) for slug in REPORTS]
+    return works
+
+
 def figures_of(
     request: Request, session: Session, actor: Actor, slug: str, filters: ReportFilters
 ) -> tuple[list[Figure], datetime | None, str | None]:
@@ -57,16 +100,7 @@ def figures_of(
     if report is None:
         raise NotFound("analytics page", slug)
     cache: AnalyticsCache = request.app.state.analytics
-    settings = get_settings()
-
-    def work(source: Any) -> Any:
-        narrowed = report_filters.narrow(source, filters, members)
-        try:
-            return report.compute(Inputs(narrowed, filters, settings))
-        except (NotEnoughData, BadParameter, MissingTable) as exc:
-            return exc
-
-    data, read_at = cache.compute(actor, (slug, filters), work)
+    data, read_at = cache.compute(actor, (slug, filters), report_work(slug, filters, members))
     if isinstance(data, Exception):
         return [], read_at, _("Not enough data for this analysis with these filters.")
     found = [finite(figure) for figure in report.present(data, _, filters)]
@@ -91,12 +125,7 @@ def dashboard_page(request: Request, session: SessionDep, actor: PageActor) -> H
     members = report_filters.segment_members(session, filters.segment) if filters.segment else None
     cache: AnalyticsCache = request.app.state.analytics
     settings = get_settings()
-
-    def work(source: Any) -> Any:
-        narrowed = report_filters.narrow(source, filters, members)
-        return dashboard.headlines(Inputs(narrowed, filters, settings))
-
-    data, read_at = cache.compute(actor, ("dashboard", filters), work)
+    data, read_at = cache.compute(actor, ("dashboard", filters), dashboard_work(filters, members))
     context = {**_context(request, session, filters), "data": data, "read_at": read_at,
                "previous": filters.previous(), "currency": settings.default_currency}  # fmt: skip
     return render(request, "reports/dashboard.html", context)
