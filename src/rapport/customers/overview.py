@@ -7,11 +7,13 @@ one timeline. Quick actions answer HTMX with the part of the page they change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,7 +42,7 @@ from rapport.tasks.schemas import TaskCreate
 from rapport.templating import render
 from rapport.web import choices
 from rapport.web.deps import PageActor, check_csrf
-from rapport.web.forms import FieldErrors, invalid_errors, local_times, parse
+from rapport.web.forms import FieldErrors, attempt, invalid_errors, local_times, parse
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -148,23 +150,42 @@ def _answer(
     return render(request, "customers/view.html", context, status_code=status)
 
 
+async def _quick(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    customer_id: int,
+    model: type[BaseModel],
+    create: Callable[..., object],
+    form_name: str,
+    *times: str,
+) -> Response:
+    """A record about the customer from a quick-action form; the timeline again."""
+    customer = records.get(session=session, actor=actor, kind=service.RECORD, record_id=customer_id)
+    form = local_times(await request.form(), *times)
+    if form_name == "interaction" and not str(form.get("occurred_at") or "").strip():
+        form["occurred_at"] = datetime.now(UTC).isoformat()  # left empty: now
+    data, errors = parse(request, model, form, customer_id=customer_id)
+    if data is not None:
+        errors = attempt(session, lambda: create(session=session, actor=actor, data=data))
+    return _answer(request, session, actor, customer, errors, form_name)
+
+
 @router.post("/customers/{customer_id}/interactions")
 async def log_interaction(
     request: Request, session: SessionDep, actor: PageActor, customer_id: int
 ) -> Response:
     """Log a call, email, meeting, note … with this customer."""
-    customer = records.get(session=session, actor=actor, kind=service.RECORD, record_id=customer_id)
-    form = local_times(await request.form(), "occurred_at")
-    if not str(form.get("occurred_at") or "").strip():
-        form["occurred_at"] = datetime.now(UTC).isoformat()  # left empty: now
-    data, errors = parse(request, InteractionCreate, form, customer_id=customer_id)
-    if data is not None:
-        try:
-            interaction_service.create(session=session, actor=actor, data=data)
-        except Invalid as exc:
-            session.rollback()
-            errors = invalid_errors(exc)
-    return _answer(request, session, actor, customer, errors, "interaction")
+    return await _quick(
+        request,
+        session,
+        actor,
+        customer_id,
+        InteractionCreate,
+        interaction_service.create,
+        "interaction",
+        "occurred_at",
+    )
 
 
 @router.post("/customers/{customer_id}/tasks")
@@ -172,16 +193,9 @@ async def add_task(
     request: Request, session: SessionDep, actor: PageActor, customer_id: int
 ) -> Response:
     """A task about this customer, for the user unless another assignee is chosen."""
-    customer = records.get(session=session, actor=actor, kind=service.RECORD, record_id=customer_id)
-    form = local_times(await request.form(), "due_at")
-    data, errors = parse(request, TaskCreate, form, customer_id=customer_id)
-    if data is not None:
-        try:
-            task_service.create(session=session, actor=actor, data=data)
-        except Invalid as exc:
-            session.rollback()
-            errors = invalid_errors(exc)
-    return _answer(request, session, actor, customer, errors, "task")
+    return await _quick(
+        request, session, actor, customer_id, TaskCreate, task_service.create, "task", "due_at"
+    )
 
 
 @router.post("/customers/{customer_id}/deals")
@@ -215,8 +229,12 @@ async def add_tag(
 ) -> RedirectResponse:
     """Put a tag on this customer (made if new)."""
     name = (await request.form()).get("tag")
-    tags.add(session=session, actor=actor, customer_ids=[customer_id],
-             name=name if isinstance(name, str) else "")  # fmt: skip
+    tags.add(
+        session=session,
+        actor=actor,
+        customer_ids=[customer_id],
+        name=name if isinstance(name, str) else "",
+    )
     return RedirectResponse(f"/customers/{customer_id}", status_code=303)
 
 

@@ -17,11 +17,12 @@ from rapport.config import get_settings
 from rapport.customers import merge as merge_service
 from rapport.customers import service
 from rapport.customers import tags as tag_service
-from rapport.customers.models import CustomerKind, LifecycleStage
+from rapport.customers.models import Customer, CustomerKind, LifecycleStage
 from rapport.customers.schemas import CustomerCreate, CustomerFilters, CustomerUpdate
 from rapport.customfields.filters import definitions
 from rapport.errors import Conflict, Invalid
 from rapport.i18n import gettext_for
+from rapport.pagination import Page
 from rapport.scores import service as score_service
 from rapport.templating import render
 from rapport.web import choices
@@ -73,26 +74,17 @@ def customer_list(
     """Customers the user may see: searched, filtered, sorted, a page at a time."""
     filters, errors = _filters(request)
     order = sort if sort in SORTS else "-created_at"
+
+    def listed(chosen: CustomerFilters) -> Page[Customer]:
+        return service.list_page(session=session, actor=actor, filters=chosen, sort=order,
+                                 cursor=cursor, limit=PAGE_SIZE)  # fmt: skip
+
     try:
-        page = service.list_page(
-            session=session,
-            actor=actor,
-            filters=filters,
-            sort=order,
-            cursor=cursor,
-            limit=PAGE_SIZE,
-        )
+        page = listed(filters)
     except Invalid as exc:  # a custom field condition that names no field, say
         errors |= invalid_errors(exc)
         filters = filters.model_copy(update={"cf": []})
-        page = service.list_page(
-            session=session,
-            actor=actor,
-            filters=filters,
-            sort=order,
-            cursor=cursor,
-            limit=PAGE_SIZE,
-        )
+        page = listed(filters)
     customers = list(page.items)
     context = {
         "customers": customers,

@@ -14,11 +14,9 @@ from rapport.api.deps import SessionDep
 from rapport.customfields import service
 from rapport.customfields.models import CustomFieldDefinition, FieldType
 from rapport.customfields.schemas import CustomFieldCreate, CustomFieldUpdate
-from rapport.errors import Conflict, Invalid
 from rapport.templating import render
-from rapport.users.settings_pages import problems
 from rapport.web.deps import AdminUser, PageActor, check_csrf
-from rapport.web.forms import FieldErrors, parse
+from rapport.web.forms import FieldErrors, attempt, parse
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -58,12 +56,9 @@ async def create_field(
     form = await request.form()
     data, errors = parse(request, CustomFieldCreate, form, choices=_choices(form.get("choices")))
     if data is not None:
-        try:
-            service.create(session=session, actor=actor, data=data)
+        errors = attempt(session, lambda: service.create(session=session, actor=actor, data=data))
+        if not errors:
             return RedirectResponse("/settings/fields", status_code=303)
-        except (Invalid, Conflict) as exc:
-            session.rollback()
-            errors = problems(exc)
     return _page(request, session, errors, status=422)
 
 
@@ -76,12 +71,12 @@ async def update_field(
     extra: dict[str, Any] = {"choices": _choices(form.get("choices"))} if "choices" in form else {}
     data, errors = parse(request, CustomFieldUpdate, form, **extra)
     if data is not None:
-        try:
-            service.update(session=session, actor=actor, record_id=field_id, data=data)
+        errors = attempt(
+            session,
+            lambda: service.update(session=session, actor=actor, record_id=field_id, data=data),
+        )
+        if not errors:
             return RedirectResponse("/settings/fields", status_code=303)
-        except (Invalid, Conflict) as exc:
-            session.rollback()
-            errors = problems(exc)
     return _page(request, session, {f"{field_id}-{k}": v for k, v in errors.items()}, 422)
 
 

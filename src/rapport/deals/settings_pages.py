@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
@@ -11,11 +13,9 @@ from rapport.api.deps import SessionDep
 from rapport.deals import pipelines
 from rapport.deals.models import Pipeline, StageOutcome
 from rapport.deals.schemas import PipelineCreate, StageCreate, StageOrder, StageUpdate
-from rapport.errors import Conflict, Invalid
 from rapport.templating import render
-from rapport.users.settings_pages import problems
 from rapport.web.deps import AdminUser, PageActor, check_csrf
-from rapport.web.forms import FieldErrors, parse
+from rapport.web.forms import FieldErrors, attempt, parse
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -42,12 +42,10 @@ def pipelines_page(request: Request, session: SessionDep, admin: AdminUser) -> H
     return _page(request, session)
 
 
-async def _apply(request: Request, session: Session, work: object) -> Response:
-    try:
-        work()  # type: ignore[operator]
-    except (Invalid, Conflict) as exc:
-        session.rollback()
-        return _page(request, session, problems(exc), status=422)
+def _apply(request: Request, session: Session, work: Callable[[], object]) -> Response:
+    errors = attempt(session, work)
+    if errors:
+        return _page(request, session, errors, status=422)
     return RedirectResponse("/settings/pipelines", status_code=303)
 
 
@@ -70,7 +68,7 @@ async def create_pipeline(
                 ]
             }
         )
-    return await _apply(
+    return _apply(
         request, session, lambda: pipelines.create_pipeline(session=session, actor=actor, data=data)
     )
 
@@ -83,7 +81,7 @@ async def add_stage(
     data, errors = parse(request, StageCreate, await request.form(), pipeline_id=pipeline_id)
     if data is None:
         return _page(request, session, errors, status=422)
-    return await _apply(
+    return _apply(
         request, session, lambda: pipelines.create_stage(session=session, actor=actor, data=data)
     )
 
@@ -96,7 +94,7 @@ async def update_stage(
     data, errors = parse(request, StageUpdate, await request.form(), blank_is_null=True)
     if data is None:
         return _page(request, session, {f"{stage_id}-{k}": v for k, v in errors.items()}, 422)
-    return await _apply(
+    return _apply(
         request,
         session,
         lambda: pipelines.update_stage(session=session, actor=actor, record_id=stage_id, data=data),
@@ -108,7 +106,7 @@ async def delete_stage(
     request: Request, session: SessionDep, admin: AdminUser, actor: PageActor, stage_id: int
 ) -> Response:
     """Remove a stage no deal has been in."""
-    return await _apply(
+    return _apply(
         request,
         session,
         lambda: pipelines.delete_stage(session=session, actor=actor, record_id=stage_id),
@@ -135,7 +133,7 @@ async def move_stage(
         if 0 <= j < len(ids):
             ids[i], ids[j] = ids[j], ids[i]
     order = StageOrder(stage_ids=ids)
-    return await _apply(
+    return _apply(
         request,
         session,
         lambda: pipelines.reorder(

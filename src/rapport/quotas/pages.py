@@ -11,16 +11,14 @@ from sqlalchemy.orm import Session
 
 from rapport.api.deps import SessionDep
 from rapport.config import get_settings
-from rapport.errors import Conflict, Invalid
 from rapport.quotas import service
 from rapport.quotas.models import QuotaMetric
 from rapport.quotas.schemas import QuotaCreate
 from rapport.templating import render
 from rapport.users.models import Team
-from rapport.users.settings_pages import problems
 from rapport.web import choices
 from rapport.web.deps import AdminUser, PageActor, check_csrf
-from rapport.web.forms import FieldErrors, parse
+from rapport.web.forms import FieldErrors, attempt, parse
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -60,12 +58,9 @@ async def create_quota(
             form["target"] = str(round(float(target) * 100))
     data, errors = parse(request, QuotaCreate, form)
     if data is not None:
-        try:
-            service.create(session=session, actor=actor, data=data)
+        errors = attempt(session, lambda: service.create(session=session, actor=actor, data=data))
+        if not errors:
             return RedirectResponse("/settings/quotas", status_code=303)
-        except (Invalid, Conflict) as exc:
-            session.rollback()
-            errors = problems(exc)
     return _page(request, session, errors, status=422)
 
 

@@ -11,22 +11,14 @@ from sqlalchemy.orm import Session
 
 from rapport.api.deps import SessionDep
 from rapport.config import get_settings
-from rapport.errors import Conflict, Invalid
 from rapport.templating import render
 from rapport.users import service
 from rapport.users.models import Role, Team, User
 from rapport.users.schemas import TeamCreate, TeamUpdate, UserCreate, UserUpdate
 from rapport.web.deps import AdminUser, PageActor, check_csrf
-from rapport.web.forms import FieldErrors, invalid_errors, parse
+from rapport.web.forms import FieldErrors, attempt, parse
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
-
-
-def problems(exc: Invalid | Conflict) -> FieldErrors:
-    """A service's refusal as errors by field (a conflict goes to the whole form)."""
-    if isinstance(exc, Invalid):
-        return invalid_errors(exc)
-    return {"__all__": exc.message[:1].upper() + exc.message[1:]}
 
 
 @router.get("/settings", response_class=HTMLResponse)
@@ -79,12 +71,11 @@ async def create_user(
     form = await request.form()
     data, errors = parse(request, UserCreate, form)
     if data is not None:
-        try:
-            service.create_user(session=session, actor=actor, data=data)
+        errors = attempt(
+            session, lambda: service.create_user(session=session, actor=actor, data=data)
+        )
+        if not errors:
             return RedirectResponse("/settings/users", status_code=303)
-        except (Invalid, Conflict) as exc:
-            session.rollback()
-            errors = problems(exc)
     return _people(request, session, errors, dict(form), status=422)
 
 
@@ -96,12 +87,12 @@ async def update_user(
     form = await request.form()
     data, errors = parse(request, UserUpdate, form)
     if data is not None:
-        try:
-            service.update_user(session=session, actor=actor, record_id=user_id, data=data)
+        errors = attempt(
+            session,
+            lambda: service.update_user(session=session, actor=actor, record_id=user_id, data=data),
+        )
+        if not errors:
             return RedirectResponse("/settings/users", status_code=303)
-        except (Invalid, Conflict) as exc:
-            session.rollback()
-            errors = problems(exc)
     return _people(request, session, {f"{user_id}-{k}": v for k, v in errors.items()}, status=422)
 
 
@@ -130,12 +121,11 @@ async def create_team(
     """A new team."""
     data, errors = parse(request, TeamCreate, await request.form())
     if data is not None:
-        try:
-            service.create_team(session=session, actor=actor, data=data)
+        errors = attempt(
+            session, lambda: service.create_team(session=session, actor=actor, data=data)
+        )
+        if not errors:
             return RedirectResponse("/settings/teams", status_code=303)
-        except (Invalid, Conflict) as exc:
-            session.rollback()
-            errors = problems(exc)
     return _teams(request, session, errors, status=422)
 
 
@@ -146,10 +136,10 @@ async def rename_team(
     """A team's new name."""
     data, errors = parse(request, TeamUpdate, await request.form())
     if data is not None:
-        try:
-            service.update_team(session=session, actor=actor, record_id=team_id, data=data)
+        errors = attempt(
+            session,
+            lambda: service.update_team(session=session, actor=actor, record_id=team_id, data=data),
+        )
+        if not errors:
             return RedirectResponse("/settings/teams", status_code=303)
-        except (Invalid, Conflict) as exc:
-            session.rollback()
-            errors = problems(exc)
     return _teams(request, session, {f"{team_id}-{k}": v for k, v in errors.items()}, 422)

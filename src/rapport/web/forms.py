@@ -8,17 +8,18 @@ comes back as ``{field: message}`` in the reader's language, to show beside each
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Final, TypeVar, get_origin
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from rapport.config import get_settings
-from rapport.errors import Invalid
+from rapport.errors import Conflict, Invalid
 from rapport.i18n import N_, gettext_for
 from rapport.web.csrf import CSRF_FIELD
 
@@ -146,3 +147,17 @@ def parse(
         return model.model_validate({**values, **fixed}), {}
     except ValidationError as exc:
         return None, validation_errors(request, exc)
+
+
+def attempt(session: Session, action: Callable[[], object]) -> FieldErrors:
+    """Run a service call; when it refuses (Invalid, Conflict), roll back and give its
+    reasons by field (a conflict belongs to the whole form, ``__all__``)."""
+    try:
+        action()
+    except Invalid as exc:
+        session.rollback()
+        return invalid_errors(exc)
+    except Conflict as exc:
+        session.rollback()
+        return {"__all__": exc.message[:1].upper() + exc.message[1:]}
+    return {}
