@@ -14,6 +14,7 @@ from rapport.interactions.models import Interaction
 from rapport.orders.models import Order, OrderItem
 from rapport.products.models import Product, ProductCategory
 from rapport.quotas.models import Quota
+from rapport.savedviews.models import SavedView
 from rapport.scores.models import CustomerScore, ScoringRun
 from rapport.segments.models import Segment, SegmentMembership
 from rapport.surveys.models import Survey, SurveyResponse
@@ -46,6 +47,7 @@ __all__ = [
     "Product",
     "ProductCategory",
     "Quota",
+    "SavedView",
     "ScoringRun",
     "Segment",
     "SegmentMembership",

@@ -189,3 +189,27 @@ def test_a_custom_field_filter_and_a_wrong_one(cast: Cast, make_customer: MakeCu
     wrong = visitor.client.get("/customers", params={"cf": "no_such_field:x"})
     assert wrong.status_code == 200
     assert "Some filters were not understood" in wrong.text
+
+
+def test_a_saved_view_keeps_the_search_and_filters(cast: Cast, make_customer: MakeCustomer) -> None:
+    make_customer(name="视图客户", owner_id=cast["rep_a"].id, channel="wechat")
+    owner = sign_in(cast, "rep_a")
+    query = "q=%E8%A7%86%E5%9B%BE&channel=wechat&cursor=abc&sort=name"
+    saved: Any = owner.post("/customers/views", {"name": "微信 视图", "query": query})
+    assert saved.status_code == 303
+    assert saved.headers["location"] == "/customers?q=%E8%A7%86%E5%9B%BE&channel=wechat&sort=name"
+    page = owner.client.get("/customers").text
+    assert "微信 视图" in page
+    assert "视图客户" in owner.client.get(saved.headers["location"]).text
+    unnamed: Any = owner.post("/customers/views", {"name": " ", "query": query})
+    assert unnamed.status_code == 422
+    other = sign_in(cast, "rep_b")
+    assert "微信 视图" not in other.client.get("/customers").text  # not shared
+    shared: Any = owner.post(
+        "/customers/views", {"name": "Team view", "query": "", "shared": "true"}
+    )
+    assert shared.status_code == 303
+    other_page = other.client.get("/customers").text
+    assert "Team view" in other_page
+    views_bar = other_page.split('class="saved-views"')[1].split("</nav>")[0]
+    assert "/delete" not in views_bar  # others see a shared view, with no button to remove it

@@ -23,6 +23,8 @@ from rapport.customfields.filters import definitions
 from rapport.errors import Conflict, Invalid
 from rapport.i18n import gettext_for
 from rapport.pagination import Page
+from rapport.savedviews import service as view_service
+from rapport.savedviews.schemas import SavedViewCreate
 from rapport.scores import service as score_service
 from rapport.templating import render
 from rapport.web import choices
@@ -106,10 +108,30 @@ def customer_list(
         "can_write": actor.writes,
         "currency": get_settings().default_currency,
         "field_keys": sorted(definitions(session=session, entity="customer")),
+        "views": view_service.list_for(session=session, actor=actor, page="customers"),
+        "current_query": view_service.clean(request.url.query),
     }
     partial = request.headers.get("HX-Target") == "customer-results"
     name = "customers/_results.html" if partial else "customers/list.html"
     return render(request, name, context)
+
+
+@router.post("/customers/views")
+async def save_view(request: Request, session: SessionDep, actor: PageActor) -> Response:
+    """Keep the list's current search, filters and sort under a name."""
+    form = await request.form()
+    data, errors = parse(request, SavedViewCreate, form)
+    if data is None:
+        raise Invalid.field(("body", "name"), errors.get("name", "give the view a name"))
+    view = view_service.create(session=session, actor=actor, data=data)
+    return RedirectResponse(f"/customers?{view.query}" if view.query else "/customers", 303)
+
+
+@router.post("/customers/views/{view_id}/delete")
+def delete_view(session: SessionDep, actor: PageActor, view_id: int) -> RedirectResponse:
+    """Remove one of one's saved views (an admin: any)."""
+    view_service.delete(session=session, actor=actor, record_id=view_id)
+    return RedirectResponse("/customers", status_code=303)
 
 
 @router.post("/customers/bulk")
