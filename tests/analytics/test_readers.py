@@ -172,3 +172,17 @@ def test_reading_sqlite_leaves_the_write_ahead_log_of_open_connections_alone(
     assert mine.execute("SELECT count(*) FROM t").fetchone() == (2,)
     mine.close()
     engine.dispose()
+
+
+def test_a_failed_read_is_reported_and_the_readers_go_on(tmp_path: Path) -> None:
+    """The driver's error cannot travel back as itself (it would break every later read):
+    it comes as SqliteReadError with its text, and the next read works."""
+    from rapport.analytics.readers import SqliteReadError
+    from rapport.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    read = sqlite_reader(engine)
+    with pytest.raises(SqliteReadError, match="no such table"):
+        read("SELECT * FROM missing")
+    assert read("SELECT 1 AS one").to_pylist() == [{"one": 1}]
+    engine.dispose()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import cache, partial
 from itertools import pairwise
 from multiprocessing import get_context
@@ -84,9 +85,20 @@ def _read_sqlite(path: str, query: str) -> pa.Table:
         return cursor.fetch_arrow_table()
 
 
+class SqliteReadError(RuntimeError):
+    """A read in a worker process failed; the message holds the driver's error."""
+
+
 def _read_sqlite_ipc(path: str, query: str) -> bytes:
-    """``_read_sqlite`` in a worker process: the answer as Arrow IPC bytes."""
-    data = _read_sqlite(path, query)
+    """``_read_sqlite`` in a worker process: the answer as Arrow IPC bytes.
+
+    The driver's own errors cannot be unpickled in the parent (their constructor needs
+    arguments pickling drops), which would break the whole pool: they travel as
+    ``SqliteReadError`` with their text instead."""
+    try:
+        data = _read_sqlite(path, query)
+    except Exception as error:
+        raise SqliteReadError(f"{type(error).__name__}: {error}") from None
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, data.schema) as writer:
         writer.write_table(data)
@@ -120,7 +132,11 @@ def sqlite_reader(engine: Engine, *, isolated: bool = True) -> Callable[[str], p
         return partial(_read_sqlite, path)
 
     def read(query: str) -> pa.Table:
-        answer = _reader_processes().submit(_read_sqlite_ipc, path, query).result()
+        try:
+            answer = _reader_processes().submit(_read_sqlite_ipc, path, query).result()
+        except BrokenProcessPool:  # a worker died (killed, say): start new ones, once
+            _reader_processes.cache_clear()
+            answer = _reader_processes().submit(_read_sqlite_ipc, path, query).result()
         return pa.ipc.open_stream(answer).read_all()
 
     return read

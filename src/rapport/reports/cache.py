@@ -18,6 +18,7 @@ open, so the first visitor does not wait either.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -30,6 +31,8 @@ from sqlalchemy import Engine
 from rapport.access import Actor
 from rapport.analytics.source import Source
 from rapport.users.models import Role
+
+_log = logging.getLogger(__name__)
 
 
 def audience(actor: Actor) -> Hashable:
@@ -92,7 +95,8 @@ class AnalyticsCache:
                 new.works[key] = work
         except Exception:  # the old snapshot keeps serving; the next request tries again
             old.refreshing = False
-            raise
+            _log.warning("reading a new analytics snapshot failed", exc_info=True)
+            return
         with self._guard:
             self._snapshots[audience(actor)] = new
 
@@ -107,9 +111,17 @@ class AnalyticsCache:
             return snapshot.results[key], snapshot.read_at
 
     def warm(self, works: list[tuple[Hashable, Work]]) -> None:
-        """Compute ``works`` for the users who see everything (run when the server starts)."""
-        for key, work in works:
-            self.compute(Actor.system(), key, work)
+        """Compute ``works`` for the users who see everything (run when the server starts).
+
+        A failure (a database not migrated yet, say) is logged, not raised: the pages
+        compute what they need when they are visited."""
+        try:
+            for key, work in works:
+                self.compute(Actor.system(), key, work)
+        except Exception:
+            _log.warning(
+                "the analytics warm-up stopped; pages compute on their first visit", exc_info=True
+            )
 
     def expire(self) -> None:
         """Treat every snapshot as expired: the next visit of each starts its refresh
