@@ -110,7 +110,7 @@ def measure(url: str, end: date, repeats: int = 3) -> tuple[list[Timing], float]
     # A second server, which warms up as `rapport serve` does when it starts.
     warm_app = create_app(settings)
     started = time.perf_counter()
-    warm_app.state.analytics.warm(default_works(date.today()))
+    warm_app.state.analytics.warm(default_works(date.today(), settings))
     warm_seconds = time.perf_counter() - started
     warm_admin = _signed_in(warm_app, "admin@example.com")
     warmed = {label: _time(warm_admin, path, 0)[0] for label, path in pages}

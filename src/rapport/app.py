@@ -16,6 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from rapport import __version__, health, pages
 from rapport.api import errors
 from rapport.api.routes import api_router
+from rapport.appsettings.service import effective_for
 from rapport.config import Settings, get_settings
 from rapport.db import make_engine, make_sessionmaker
 from rapport.ratelimit import Limiter
@@ -30,10 +31,18 @@ PACKAGE_STATIC_DIR: Final = Path(__file__).parent / "static"
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if app.state.settings.analytics_warm_up:
-        works = default_works(date.today())
-        threading.Thread(target=app.state.analytics.warm, args=(works,), daemon=True).start()
+        threading.Thread(target=_warm_up, args=(app,), daemon=True).start()
     yield
     app.state.engine.dispose()
+
+
+def _warm_up(app: FastAPI) -> None:
+    """Compute the pages' analytics as they first open, with the thresholds in force."""
+    try:
+        settings = effective_for(app.state.engine, app.state.settings)
+    except Exception:  # a database not migrated yet: the pages compute on their first visit
+        return
+    app.state.analytics.warm(default_works(date.today(), settings))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

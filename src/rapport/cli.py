@@ -218,12 +218,13 @@ def score(
     from rapport.analytics.cli import source_for
     from rapport.analytics.common import BadParameter
     from rapport.analytics.source import MissingTable
+    from rapport.appsettings.service import effective_for
     from rapport.scores import service as score_service
     from rapport.scores.scoring import ScoringParams
 
-    settings = get_settings()
     day = _day(as_of, "--as-of")
     engine = _engine()
+    settings = effective_for(engine)  # the thresholds admins set in the pages win
     try:
         params = ScoringParams(
             as_of=day, currency=settings.default_currency,

@@ -1,5 +1,6 @@
 """Every table of Rapport, imported in one place for Alembic and the metadata."""
 
+from rapport.appsettings.models import AppSetting
 from rapport.audit.models import AuditEntry
 from rapport.automation.models import AutomationRule, AutomationRun
 from rapport.campaigns.models import Campaign
@@ -26,6 +27,7 @@ metadata = Base.metadata
 
 __all__ = [
     "ApiToken",
+    "AppSetting",
     "AuditEntry",
     "AutomationRule",
     "AutomationRun",

@@ -140,3 +140,25 @@ def test_custom_fields_and_quotas(cast: Cast) -> None:
     )
     assert both.status_code == 422
     assert "either a user or a team" in both.text
+
+
+def test_thresholds_are_changed_on_the_settings_page(cast: Cast) -> None:
+    admin = sign_in(cast, "admin")
+    wrong: Any = admin.post(
+        "/settings", {"at_risk_inactive_days": "200", "churn_inactive_days": "100"}
+    )
+    assert wrong.status_code == 422
+    assert 'id="at_risk_inactive_days-error"' in wrong.text
+    saved: Any = admin.post(
+        "/settings", {"at_risk_inactive_days": "60", "churn_inactive_days": "150"}
+    )
+    assert saved.status_code == 303
+    page = admin.client.get("/settings").text
+    assert 'value="150"' in page and 'value="60"' in page
+    restored: Any = admin.post(
+        "/settings", {"at_risk_inactive_days": "90", "churn_inactive_days": "180"}
+    )
+    assert restored.status_code == 303
+    assert (
+        sign_in(cast, "manager_a").post("/settings", {"loyal_min_orders": "3"}).status_code == 403
+    )  # type: ignore[attr-defined]

@@ -55,7 +55,8 @@ from rapport.analytics.value import (
     value_over_time,
     value_summary,
 )
-from rapport.config import get_settings
+from rapport.appsettings.service import effective_for
+from rapport.config import Settings, get_settings
 from rapport.db import make_engine
 
 app = typer.Typer(help="Run an analysis on the CRM's data or on a folder of files.",
@@ -84,6 +85,18 @@ def source_for(where: str | None) -> Source:
         return Source.from_folder(Path(where), time_zone=settings.time_zone)
     engine = make_engine(where or settings.database_url)
     return Source.from_database(engine, time_zone=settings.time_zone)
+
+
+def settings_for(where: str | None) -> Settings:
+    """The settings an analysis of ``where`` uses: on the CRM's database (or another
+    database), with the thresholds admins set in its pages laid over the environment's."""
+    if where and Path(where).is_dir():
+        return get_settings()
+    engine = make_engine(where or get_settings().database_url)
+    try:
+        return effective_for(engine)
+    finally:
+        engine.dispose()
 
 
 def parse_date(value: str | None, option: str) -> date | None:
@@ -153,7 +166,7 @@ def lifecycle_command(
 ) -> None:
     """Customers in each lifecycle stage at the end of every month."""
     days = month_ends(_required(start, "--start"), parse_date(end, "--end") or date.today())
-    params = LifecycleParams(get_settings().lifecycle_thresholds(), by=by)
+    params = LifecycleParams(settings_for(source).lifecycle_thresholds(), by=by)
     show(lambda: stage_counts(source_for(source), params, days), fmt, "Lifecycle stages")
 
 
@@ -166,7 +179,7 @@ def transitions_command(
 ) -> None:
     """Customers by lifecycle stage on one day and on a later one."""
     one, two = _required(first, "--from"), parse_date(second, "--to") or date.today()
-    params = LifecycleParams(get_settings().lifecycle_thresholds())
+    params = LifecycleParams(settings_for(source).lifecycle_thresholds())
     show(lambda: transitions(source_for(source), params, one, two), fmt, "Stage transitions")
 
 
@@ -178,7 +191,7 @@ def time_in_stage_command(
 ) -> None:
     """How long customers stay in each lifecycle stage (median, quartiles, mean)."""
     day = parse_date(as_of, "--as-of") or date.today()
-    params = LifecycleParams(get_settings().lifecycle_thresholds())
+    params = LifecycleParams(settings_for(source).lifecycle_thresholds())
     show(lambda: time_in_stage(source_for(source), params, day), fmt, "Time in stage")
 
 
@@ -223,7 +236,7 @@ def funnel_command(
     params = FunnelParams(
         start=parse_date(start, "--start"), end=parse_date(end, "--end"),
         as_of=parse_date(as_of, "--as-of"),
-        by=by, loyal_orders=get_settings().loyal_min_orders, pipeline_id=pipeline,
+        by=by, loyal_orders=settings_for(source).loyal_min_orders, pipeline_id=pipeline,
     )  # fmt: skip
     show(lambda: _FUNNELS[kind](source_for(source), params), fmt, f"Funnel: {kind.value}")
 
@@ -316,7 +329,7 @@ def churn_command(
     """Churn rate per period: customers active at its start who churned within it."""
     first = parse_date(start, "--start")
     assert first is not None
-    settings = get_settings()
+    settings = settings_for(source)
     days = inactive_days or settings.churn_inactive_days
     per: Period = period  # type: ignore[assignment]
     contract = contract_field or settings.churn_contract_field
@@ -356,7 +369,7 @@ def survival_command(
 ) -> None:
     """Kaplan–Meier survival: the share of customers still active N days after their first
     purchase, with its confidence interval and median lifetime."""
-    days = inactive_days or get_settings().churn_inactive_days
+    days = inactive_days or settings_for(source).churn_inactive_days
     params = SurvivalParams(as_of=parse_date(as_of, "--as-of"), inactive_days=days, by=by,
                             every=every)  # fmt: skip
     show(lambda: survival_rows(survival(source_for(source), params)), fmt, "Survival")
@@ -375,7 +388,7 @@ def drift_command(
 ) -> None:
     """Where churned customers stopped: at which purchase, after which products or
     categories, compared with the customers who stayed."""
-    days = inactive_days or get_settings().churn_inactive_days
+    days = inactive_days or settings_for(source).churn_inactive_days
     params = DriftParams(as_of=parse_date(as_of, "--as-of"), inactive_days=days,
                          min_customers=min_customers)  # fmt: skip
 

@@ -23,6 +23,7 @@ from rapport.analytics.lifecycle import LifecycleParams
 from rapport.analytics.lifecycle import timeline as stage_timeline
 from rapport.analytics.source import Source
 from rapport.api.deps import SessionDep
+from rapport.appsettings.service import effective
 from rapport.config import get_settings
 from rapport.customers import service, tags
 from rapport.customers.models import Customer
@@ -47,10 +48,12 @@ from rapport.web.forms import FieldErrors, attempt, invalid_errors, local_times,
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 
-def stage_history(request: Request, actor: Actor, customer_id: int) -> list[dict[str, Any]]:
+def stage_history(
+    request: Request, session: Session, actor: Actor, customer_id: int
+) -> list[dict[str, Any]]:
     """The customer's lifecycle stages with the day each began, oldest first (the rules of
     docs/metrics.md, computed by the lifecycle analysis on this customer's records alone)."""
-    settings = get_settings()
+    settings = effective(session)
     source = Source.from_database(
         request.app.state.engine,
         actor=actor,
@@ -111,7 +114,7 @@ def _context(
         "score": score,
         "cluster_persona": _personas(session, score),
         "next_products": _products(session, score.next_products if score else None),
-        "history": stage_history(request, actor, customer.id),
+        "history": stage_history(request, session, actor, customer.id),
         "may_change": may_change,
         "kinds": list(InteractionKind),
         "directions": list(Direction),

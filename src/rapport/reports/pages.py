@@ -19,7 +19,8 @@ from rapport.analytics.common import BadParameter, NotEnoughData
 from rapport.analytics.rfm import SEGMENTS
 from rapport.analytics.source import MissingTable, Source
 from rapport.api.deps import SessionDep
-from rapport.config import get_settings
+from rapport.appsettings.service import EDITABLE, effective
+from rapport.config import Settings
 from rapport.errors import NotFound
 from rapport.i18n import gettext_for
 from rapport.reports import dashboard, scored
@@ -45,12 +46,11 @@ def menu() -> list[tuple[str, str, str]]:
 
 
 def report_work(
-    slug: str, filters: ReportFilters, members: list[int] | None
+    slug: str, filters: ReportFilters, members: list[int] | None, settings: Settings
 ) -> Callable[[Source], Any]:
     """What computing the analysis ``slug`` with ``filters`` does to a snapshot (its
     result, or the reason it has none)."""
     report = REPORTS[slug]
-    settings = get_settings()
 
     def work(source: Source) -> Any:
         narrowed = report_filters.narrow(source, filters, members)
@@ -62,9 +62,10 @@ def report_work(
     return work
 
 
-def dashboard_work(filters: ReportFilters, members: list[int] | None) -> Callable[[Source], Any]:
+def dashboard_work(
+    filters: ReportFilters, members: list[int] | None, settings: Settings
+) -> Callable[[Source], Any]:
     """What computing the dashboard with ``filters`` does to a snapshot."""
-    settings = get_settings()
 
     def work(source: Source) -> Any:
         narrowed = report_filters.narrow(source, filters, members)
@@ -73,15 +74,30 @@ def dashboard_work(filters: ReportFilters, members: list[int] | None) -> Callabl
     return work
 
 
-def default_works(today: date) -> list[tuple[Hashable, Callable[[Source], Any]]]:
+def thresholds(settings: Settings) -> tuple[int, ...]:
+    """The settings a result depends on, for its cache key (a change computes afresh)."""
+    return tuple(getattr(settings, name) for name in sorted(EDITABLE))
+
+
+def default_works(
+    today: date, settings: Settings
+) -> list[tuple[Hashable, Callable[[Source], Any]]]:
     """The dashboard and every analysis as they first open (no filters chosen), keyed as
     their pages key them: what warming the cache up computes."""
     empty = QueryParams("")
+    limits = thresholds(settings)
     works: list[tuple[Hashable, Callable[[Source], Any]]] = []
     dashboard_filters = report_filters.parse(empty, today, days=30)
-    works.append((("dashboard", dashboard_filters), dashboard_work(dashboard_filters, None)))
+    works.append(
+        (
+            ("dashboard", dashboard_filters, limits),
+            dashboard_work(dashboard_filters, None, settings),
+        )
+    )
     filters = report_filters.parse(empty, today)
-    works += [((slug, filters), report_work(slug, filters, None)) for slug in REPORTS]
+    works += [
+        ((slug, filters, limits), report_work(slug, filters, None, settings)) for slug in REPORTS
+    ]
     return works
 
 
@@ -100,7 +116,9 @@ def figures_of(
     if report is None:
         raise NotFound("analytics page", slug)
     cache: AnalyticsCache = request.app.state.analytics
-    data, read_at = cache.compute(actor, (slug, filters), report_work(slug, filters, members))
+    settings = effective(session)
+    work = report_work(slug, filters, members, settings)
+    data, read_at = cache.compute(actor, (slug, filters, thresholds(settings)), work)
     if isinstance(data, Exception):
         return [], read_at, _("Not enough data for this analysis with these filters.")
     found = [finite(figure) for figure in report.present(data, _, filters)]
@@ -124,10 +142,16 @@ def dashboard_page(request: Request, session: SessionDep, actor: PageActor) -> H
     filters = report_filters.parse(request.query_params, date.today(), days=30)
     members = report_filters.segment_members(session, filters.segment) if filters.segment else None
     cache: AnalyticsCache = request.app.state.analytics
-    settings = get_settings()
-    data, read_at = cache.compute(actor, ("dashboard", filters), dashboard_work(filters, members))
-    context = {**_context(request, session, filters), "data": data, "read_at": read_at,
-               "previous": filters.previous(), "currency": settings.default_currency}  # fmt: skip
+    settings = effective(session)
+    work = dashboard_work(filters, members, settings)
+    data, read_at = cache.compute(actor, ("dashboard", filters, thresholds(settings)), work)
+    context = {
+        **_context(request, session, filters),
+        "data": data,
+        "read_at": read_at,
+        "previous": filters.previous(),
+        "currency": settings.default_currency,
+    }
     return render(request, "reports/dashboard.html", context)
 
 
@@ -145,9 +169,15 @@ def analytics_page(
     filters = report_filters.parse(request.query_params, date.today())
     figures, read_at, why = figures_of(request, session, actor, slug, filters)
     title = next(t for s, t, _s in menu() if s == slug)
-    context = {**_context(request, session, filters), "slug": slug, "title": title,
-               "figures": figures, "read_at": read_at, "why": why,
-               "chart_json": chart_json}  # fmt: skip
+    context = {
+        **_context(request, session, filters),
+        "slug": slug,
+        "title": title,
+        "figures": figures,
+        "read_at": read_at,
+        "why": why,
+        "chart_json": chart_json,
+    }
     return render(request, "reports/page.html", context)
 
 

@@ -10,7 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapport.api.deps import SessionDep
+from rapport.appsettings import service as app_settings
+from rapport.appsettings.service import EDITABLE, effective
 from rapport.config import get_settings
+from rapport.i18n import gettext_for
 from rapport.templating import render
 from rapport.users import service
 from rapport.users.models import Role, Team, User
@@ -21,20 +24,52 @@ from rapport.web.forms import FieldErrors, attempt, parse
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 
-@router.get("/settings", response_class=HTMLResponse)
-def settings_index(request: Request, admin: AdminUser) -> HTMLResponse:
-    """What an admin can set up, and the thresholds the analyses use."""
-    settings = get_settings()
-    thresholds = [
-        ("RAPPORT_AT_RISK_INACTIVE_DAYS", settings.at_risk_inactive_days),
-        ("RAPPORT_CHURN_INACTIVE_DAYS", settings.churn_inactive_days),
-        ("RAPPORT_LOYAL_MIN_ORDERS", settings.loyal_min_orders),
-        ("RAPPORT_CHURN_HORIZON_DAYS", settings.churn_horizon_days),
-        ("RAPPORT_CLV_HORIZON_DAYS", settings.clv_horizon_days),
+def _index(
+    request: Request, session: Session, errors: FieldErrors | None = None, status: int = 200
+) -> HTMLResponse:
+    settings = effective(session)
+    base = get_settings()
+    editable = [
+        (name, getattr(settings, name), getattr(base, name), EDITABLE[name]) for name in EDITABLE
+    ]
+    fixed = [
         ("RAPPORT_TIME_ZONE", settings.time_zone),
         ("RAPPORT_DEFAULT_CURRENCY", settings.default_currency),
+        ("RAPPORT_CLV_DISCOUNT_RATE", settings.clv_discount_rate),
     ]
-    return render(request, "settings/index.html", {"thresholds": thresholds})
+    context = {"editable": editable, "fixed": fixed, "errors": errors or {}}
+    return render(request, "settings/index.html", context, status_code=status)
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_index(request: Request, session: SessionDep, admin: AdminUser) -> HTMLResponse:
+    """What an admin can set up, and the thresholds the analyses use."""
+    return _index(request, session)
+
+
+@router.post("/settings", response_class=HTMLResponse)
+async def save_thresholds(
+    request: Request, session: SessionDep, admin: AdminUser, actor: PageActor
+) -> Response:
+    """Keep new lifecycle and churn thresholds and score horizons."""
+    form = await request.form()
+    values: dict[str, int] = {}
+    errors: FieldErrors = {}
+    for name in EDITABLE:
+        text = str(form.get(name) or "").strip()
+        if text:
+            try:
+                values[name] = int(text)
+            except ValueError:
+                errors[name] = gettext_for(request)("Enter a whole number.")
+    if not errors:
+        errors = attempt(
+            session, lambda: app_settings.update(session=session, actor=actor, values=values)
+        )
+    if errors:
+        return _index(request, session, errors, status=422)
+    request.app.state.analytics.expire()  # figures are computed again with the new values
+    return RedirectResponse("/settings?saved=1", status_code=303)
 
 
 def _people(

@@ -1,4 +1,4 @@
-"""saved views of the lists
+"""saved views of the lists, and settings changed in the pages
 
 Revision ID: 0007
 Revises: 0006
@@ -40,9 +40,22 @@ def upgrade() -> None:
     with op.batch_alter_table("saved_views", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_saved_views_created_at"), ["created_at"])
         batch_op.create_index(batch_op.f("ix_saved_views_user_id"), ["user_id"])
+    op.create_table(
+        "app_settings",
+        sa.Column("key", sa.String(length=60), nullable=False),
+        sa.Column("value", sa.JSON(), nullable=False),
+        sa.Column("created_at", rapport.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", rapport.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_app_settings")),
+    )
+    with op.batch_alter_table("app_settings", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_app_settings_created_at"), ["created_at"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("app_settings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_app_settings_created_at"))
+    op.drop_table("app_settings")
     with op.batch_alter_table("saved_views", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_saved_views_user_id"))
         batch_op.drop_index(batch_op.f("ix_saved_views_created_at"))
