@@ -21,8 +21,9 @@ from rapport.analytics.source import MissingTable, Source
 from rapport.api.deps import SessionDep
 from rapport.appsettings.service import EDITABLE, effective
 from rapport.config import Settings
+from rapport.db import session_scope
 from rapport.errors import NotFound
-from rapport.i18n import gettext_for
+from rapport.i18n import gettext_for, select_locale
 from rapport.reports import dashboard, scored
 from rapport.reports import filters as report_filters
 from rapport.reports.cache import AnalyticsCache
@@ -109,7 +110,16 @@ def figures_of(
     members = report_filters.segment_members(session, filters.segment) if filters.segment else None
     if slug in scored.SCORED:
         make = scored.clv_figures if slug == "clv" else scored.cluster_figures
-        found = make(session, actor, filters, members, _)
+        run = scored.newest_run(session)
+        locale = select_locale(request, request.app.state.settings)
+
+        def read_scores(_source: Source) -> list[Figure]:
+            # Kept with the snapshot, per scoring run and language: a new run is read afresh.
+            with session_scope(request.app.state.sessionmaker) as reading:
+                return make(reading, actor, filters, members, _)
+
+        key = (slug, filters, run.id if run else None, locale)
+        found, _read = request.app.state.analytics.compute(actor, key, read_scores)
         why = None if found else _("No scores yet: they come from the scoring run (rapport score).")
         return found, scored.run_day(session), why
     report = REPORTS.get(slug)
