@@ -34,10 +34,20 @@ _LUNAR = re.compile(r"(L?)([0-9]{1,2})-([0-9]{1,2})", re.IGNORECASE)
 _WECHAT_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+")
 
 
+class InputError(ValueError):
+    """What is wrong with a value, in English, with a code and the figures it names, so a
+    page can say it in the reader's language (``rapport.web.forms``)."""
+
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
 def _stripped(value: str, expected: str) -> str:
     text = value.strip()
     if not text:
-        raise ValueError(f"Nothing was entered; expected {expected}")
+        raise InputError("empty", f"Nothing was entered; expected {expected}")
     return text
 
 
@@ -65,7 +75,9 @@ def email(value: str) -> str:
     try:
         validated = validate_email(text, check_deliverability=False)
     except EmailNotValidError as error:
-        raise ValueError(f"{text!r} is not a valid email address. {error}") from None
+        raise InputError(
+            "email", f"{text!r} is not a valid email address. {error}", text=text
+        ) from None
     return validated.normalized.lower()
 
 
@@ -114,20 +126,28 @@ def phone(value: str, *, region: str) -> str:
     if number is not None and phonenumbers.is_valid_number(number):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if digits.startswith("+"):
-        raise ValueError(
-            f"{text!r} is not a valid phone number; check the country code and the digits"
+        raise InputError(
+            "phone",
+            f"{text!r} is not a valid phone number; check the country code and the digits",
+            text=text,
         )
-    raise ValueError(
+    example = _example_phone(region)
+    raise InputError(
+        "phone_region",
         f"{text!r} is not a valid phone number for region {region}; "
-        f"write it with +country code, e.g. {_example_phone(region)}"
-    )
+        f"write it with +country code, e.g. {example}",
+        text=text, region=region, example=example,
+    )  # fmt: skip
 
 
 def currency(value: str) -> str:
     """The upper-cased ISO 4217 code, such as ``CNY``."""
     code = _stripped(value, "a currency code such as CNY").upper()
     if code not in babel.numbers.list_currencies():
-        raise ValueError(f"{code!r} is not an ISO 4217 currency code; expected e.g. CNY, USD, EUR")
+        raise InputError(
+            "currency", f"{code!r} is not an ISO 4217 currency code; expected e.g. CNY, USD, EUR",
+            text=code,
+        )  # fmt: skip
     return code
 
 
@@ -137,16 +157,29 @@ def country(value: str) -> str:
     if code in _COUNTRIES:
         return code
     if len(code) == 2:
-        raise ValueError(f"{code!r} is not an ISO 3166-1 country code; expected e.g. CN, US, GB")
-    raise ValueError(f"{code!r} is not a two-letter ISO 3166-1 country code; expected e.g. CN, US")
+        raise InputError(
+            "country", f"{code!r} is not an ISO 3166-1 country code; expected e.g. CN, US, GB",
+            text=code,
+        )  # fmt: skip
+    raise InputError(
+        "country",
+        f"{code!r} is not a two-letter ISO 3166-1 country code; expected e.g. CN, US",
+        text=code,
+    )
 
 
 def birthday(value: date, *, today: date | None = None) -> date:
     """The date unchanged, once it is known to be neither in the future nor before 1900."""
     if value > (today if today is not None else date.today()):
-        raise ValueError(f"{value.isoformat()} is in the future; expected a date of birth")
+        raise InputError(
+            "birthday_future", f"{value.isoformat()} is in the future; expected a date of birth",
+            day=value.isoformat(),
+        )  # fmt: skip
     if value < EARLIEST_BIRTHDAY:
-        raise ValueError(f"{value.isoformat()} is before {EARLIEST_BIRTHDAY.isoformat()}")
+        raise InputError(
+            "birthday_early", f"{value.isoformat()} is before {EARLIEST_BIRTHDAY.isoformat()}",
+            day=value.isoformat(), earliest=EARLIEST_BIRTHDAY.isoformat(),
+        )  # fmt: skip
     return value
 
 
@@ -156,12 +189,14 @@ def lunar_birthday(value: str) -> str:
     text = _stripped(unicodedata.normalize("NFKC", value), expected)
     match = _LUNAR.fullmatch(text)
     if match is None:
-        raise ValueError(f"{text!r} is not a lunar birthday; write {expected}")
+        raise InputError("lunar", f"{text!r} is not a lunar birthday; write {expected}", text=text)
     leap, month, day = match[1].upper(), int(match[2]), int(match[3])
     if not 1 <= month <= 12:
-        raise ValueError(f"{text!r} has month {month}; lunar months run from 1 to 12")
+        raise InputError("lunar", f"{text!r} has month {month}; lunar months run from 1 to 12",
+                         text=text)  # fmt: skip
     if not 1 <= day <= 30:
-        raise ValueError(f"{text!r} has day {day}; lunar months have days 1 to 30")
+        raise InputError("lunar", f"{text!r} has day {day}; lunar months have days 1 to 30",
+                         text=text)  # fmt: skip
     return f"{leap}{month:02d}-{day:02d}"
 
 
@@ -177,7 +212,7 @@ def wechat_id(value: str) -> str:
         problem = "has characters other than letters, digits, '-' and '_'"
     else:
         return text
-    raise ValueError(f"{text!r} {problem}; a WeChat ID has {rule}")
+    raise InputError("wechat", f"{text!r} {problem}; a WeChat ID has {rule}", text=text)
 
 
 def _phone_in_default_region(value: str) -> str:

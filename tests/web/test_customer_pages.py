@@ -213,3 +213,14 @@ def test_a_saved_view_keeps_the_search_and_filters(cast: Cast, make_customer: Ma
     assert "Team view" in other_page
     views_bar = other_page.split('class="saved-views"')[1].split("</nav>")[0]
     assert "/delete" not in views_bar  # others see a shared view, with no button to remove it
+
+
+def test_a_wrong_value_is_named_in_the_readers_language(cast: Cast) -> None:
+    visitor = sign_in(cast, "rep_a")
+    assert visitor.post("/language", {"lang": "zh_CN", "next": "/"}).status_code == 303  # type: ignore[attr-defined]
+    answer: Any = visitor.post(
+        "/customers/new", {"kind": "person", "name": "王五", "email": "wang@", "phone": "12"}
+    )
+    assert answer.status_code == 422
+    assert "“wang@”不是有效的邮箱地址。" in answer.text
+    assert "“12”不是 CN 地区的有效电话号码" in answer.text

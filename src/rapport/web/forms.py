@@ -21,6 +21,7 @@ from starlette.requests import Request
 from rapport.config import get_settings
 from rapport.errors import Conflict, Invalid
 from rapport.i18n import N_, gettext_for
+from rapport.normalize import InputError
 from rapport.web.csrf import CSRF_FIELD
 
 M = TypeVar("M", bound=BaseModel)
@@ -48,6 +49,24 @@ _MESSAGES: Final = {
     "bool_parsing": N_("Choose yes or no."),
     "extra_forbidden": N_("This field is not expected here."),
 }
+
+
+# The normaliser's refusals (``rapport.normalize.InputError``) by code, in words for a form.
+_INPUT_MESSAGES: Final = {
+    "empty": N_("This field is required."),
+    "email": N_("“%(text)s” is not an email address."),
+    "phone": N_("“%(text)s” is not a phone number; check the country code and the digits."),
+    "phone_region": N_("“%(text)s” is not a phone number of region %(region)s; write it with "
+                       "+country code, e.g. %(example)s."),
+    "currency": N_("“%(text)s” is not a currency code such as CNY, USD or EUR."),
+    "country": N_("“%(text)s” is not a two-letter country code such as CN, US or GB."),
+    "birthday_future": N_("%(day)s is in the future."),
+    "birthday_early": N_("%(day)s is before %(earliest)s."),
+    "lunar": N_("“%(text)s” is not a lunar birthday: write MM-DD, with L before a leap month "
+                "(04-12, L04-12)."),
+    "wechat": N_("“%(text)s” is not a WeChat ID: 6 to 20 letters, digits, - or _, starting "
+                 "with a letter."),
+}  # fmt: skip
 
 
 def _is_list(model: type[BaseModel], name: str) -> bool:
@@ -88,6 +107,9 @@ def field_of(location: tuple[int | str, ...]) -> str:
 def message_of(request: Request, error: Mapping[str, Any]) -> str:
     """The error in words for the form, in the reader's language."""
     _ = gettext_for(request)
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, InputError) and cause.code in _INPUT_MESSAGES:
+        return _(_INPUT_MESSAGES[cause.code]) % cause.params
     known = _MESSAGES.get(str(error.get("type", "")))
     if known is not None:
         return _(known)
