@@ -139,6 +139,14 @@ def get_for_change(
     raise Forbidden(f"you may see {kind.entity} {record_id} but not change it")
 
 
+def changeable(*, session: Session, actor: Actor, kind: RecordType[Any], record_id: int) -> bool:
+    """Whether ``actor`` may change the live record ``record_id`` (a page shows its forms)."""
+    if not actor.writes:
+        return False
+    stmt = select_visible(kind, actor, Action.CHANGE).where(kind.key == record_id)
+    return session.scalars(stmt).first() is not None
+
+
 def list_page(
     *,
     session: Session,

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapport import records
-from rapport.access import Action, Actor
+from rapport.access import Actor
 from rapport.analytics.lifecycle import LifecycleParams
 from rapport.analytics.lifecycle import timeline as stage_timeline
 from rapport.analytics.source import Source
@@ -99,17 +99,14 @@ def _context(
 ) -> dict[str, Any]:
     score = score_service.latest(session=session, customer_id=customer.id)
     company = session.get(Customer, customer.company_id) if customer.company_id else None
-    may_change = actor.writes and bool(
-        session.scalars(
-            records.select_visible(service.RECORD, actor, Action.CHANGE).where(
-                Customer.id == customer.id
-            )
-        ).first()
+    may_change = records.changeable(
+        session=session, actor=actor, kind=service.RECORD, record_id=customer.id
     )
+    timeline_context = _timeline_context(session, actor, customer)
     return {
-        **_timeline_context(session, actor, customer),
+        **timeline_context,
         "company": company,
-        "owner_name": choices.user_names(session).get(customer.owner_id or 0),
+        "owner_name": timeline_context["user_names"].get(customer.owner_id or 0),
         "tags": tags.of_customer(session=session, customer_id=customer.id),
         "score": score,
         "cluster_persona": _personas(session, score),

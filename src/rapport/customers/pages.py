@@ -29,7 +29,13 @@ from rapport.scores import service as score_service
 from rapport.templating import render
 from rapport.web import choices
 from rapport.web.deps import PageActor, check_csrf
-from rapport.web.forms import FieldErrors, invalid_errors, parse, validation_errors
+from rapport.web.forms import (
+    FieldErrors,
+    invalid_errors,
+    is_list_field,
+    parse,
+    validation_errors,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -47,8 +53,8 @@ def _filters(request: Request) -> tuple[CustomerFilters, FieldErrors]:
     """The list's filters from the query string; what is wrong, by field."""
     query = request.query_params
     values: dict[str, Any] = {}
-    for name, field in CustomerFilters.model_fields.items():
-        if field.annotation is not None and "list" in str(field.annotation):
+    for name in CustomerFilters.model_fields:
+        if is_list_field(CustomerFilters, name):
             items = [v for v in query.getlist(name) if v.strip()]
             if items:
                 values[name] = items

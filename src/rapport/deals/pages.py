@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rapport import records
-from rapport.access import Action, Actor
+from rapport.access import Actor
 from rapport.api.deps import SessionDep
 from rapport.config import get_settings
 from rapport.customers.models import Customer
@@ -165,11 +165,10 @@ def _deal_page(
 ) -> HTMLResponse:
     stages = pipelines.stages_of(session=session, pipeline_id=deal.pipeline_id)
     changes = service.stage_changes(session=session, actor=actor, record_id=deal.id)
-    may_change = actor.writes and bool(
-        session.scalars(
-            records.select_visible(service.RECORD, actor, Action.CHANGE).where(Deal.id == deal.id)
-        ).first()
+    may_change = records.changeable(
+        session=session, actor=actor, kind=service.RECORD, record_id=deal.id
     )
+    user_names = choices.user_names(session)
     context = {
         "deal": deal,
         "customer": session.get(Customer, deal.customer_id),
@@ -178,8 +177,8 @@ def _deal_page(
         "stage_names": {s.id: s.name for s in stages},
         "stage_options": [(s.id, s.name) for s in stages],
         "changes": changes,
-        "owner_name": choices.user_names(session).get(deal.owner_id or 0),
-        "user_names": choices.user_names(session),
+        "owner_name": user_names.get(deal.owner_id or 0),
+        "user_names": user_names,
         "may_change": may_change,
         "errors": errors or {},
         "now": utcnow(),

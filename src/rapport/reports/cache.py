@@ -129,8 +129,3 @@ class AnalyticsCache:
         with self._guard:
             for snapshot in self._snapshots.values():
                 snapshot.started = float("-inf")
-
-    def forget(self) -> None:
-        """Drop every snapshot (after an import, say, to show new data at once)."""
-        with self._guard:
-            self._snapshots.clear()

@@ -116,12 +116,12 @@ def figures_of(
         def read_scores(_source: Source) -> list[Figure]:
             # Kept with the snapshot, per scoring run and language: a new run is read afresh.
             with session_scope(request.app.state.sessionmaker) as reading:
-                return make(reading, actor, filters, members, _)
+                return make(reading, actor, run, filters, members, _)
 
         key = (slug, filters, run.id if run else None, locale)
         found, _read = request.app.state.analytics.compute(actor, key, read_scores)
         why = None if found else _("No scores yet: they come from the scoring run (rapport score).")
-        return found, scored.run_day(session), why
+        return found, run.finished_at if run else None, why
     report = REPORTS.get(slug)
     if report is None:
         raise NotFound("analytics page", slug)

@@ -11,7 +11,7 @@ import itertools
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapport import records
@@ -59,10 +59,14 @@ def _scores(
 
 
 def clv_figures(
-    session: Session, actor: Actor, filters: ReportFilters, members: list[int] | None, _: Gettext
+    session: Session,
+    actor: Actor,
+    run: ScoringRun | None,
+    filters: ReportFilters,
+    members: list[int] | None,
+    _: Gettext,
 ) -> list[Figure]:
-    """The distribution of predicted CLV, and CLV by RFM segment."""
-    run = newest_run(session)
+    """The distribution of predicted CLV, and CLV by RFM segment, in ``run``."""
     if run is None:
         return []
     rows = [r for r in _scores(session, actor, run, filters, members) if r.clv is not None]
@@ -120,10 +124,14 @@ def clv_figures(
 
 
 def cluster_figures(
-    session: Session, actor: Actor, filters: ReportFilters, members: list[int] | None, _: Gettext
+    session: Session,
+    actor: Actor,
+    run: ScoringRun | None,
+    filters: ReportFilters,
+    members: list[int] | None,
+    _: Gettext,
 ) -> list[Figure]:
-    """The clusters as bubbles by value and engagement, with their personas."""
-    run = newest_run(session)
+    """The clusters of ``run`` as bubbles by value and engagement, with their personas."""
     personas = (
         (run.models or {}).get("clusters", {}).get("evaluation", {}).get("personas", [])
         if run is not None
@@ -185,8 +193,3 @@ def cluster_figures(
             height=460,
         )
     ]
-
-
-def run_day(session: Session) -> Any:
-    """When the newest scoring run was computed, if any."""
-    return session.scalar(select(func.max(ScoringRun.finished_at)))

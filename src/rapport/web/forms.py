@@ -69,7 +69,8 @@ _INPUT_MESSAGES: Final = {
 }  # fmt: skip
 
 
-def _is_list(model: type[BaseModel], name: str) -> bool:
+def is_list_field(model: type[BaseModel], name: str) -> bool:
+    """Whether ``model``'s field ``name`` holds a list (a form or query repeats its name)."""
     field = model.model_fields.get(name)
     return field is not None and get_origin(field.annotation) is list
 
@@ -87,7 +88,7 @@ def form_values(
     for name in model.model_fields:
         if name not in form:
             continue
-        if isinstance(form, FormData) and _is_list(model, name):
+        if isinstance(form, FormData) and is_list_field(model, name):
             values[name] = [v for v in form.getlist(name) if isinstance(v, str) and v.strip()]
             continue
         value = form.get(name)
