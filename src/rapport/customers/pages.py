@@ -128,7 +128,9 @@ async def save_view(request: Request, session: SessionDep, actor: PageActor) -> 
     form = await request.form()
     data, errors = parse(request, SavedViewCreate, form)
     if data is None:
-        raise Invalid.field(("body", "name"), errors.get("name", "give the view a name"))
+        raise Invalid.field(
+            ("body", "name"), errors.get("name", gettext_for(request)("Give the view a name."))
+        )
     view = view_service.create(session=session, actor=actor, data=data)
     return RedirectResponse(f"/customers?{view.query}" if view.query else "/customers", 303)
 

@@ -27,6 +27,7 @@ from rapport.deals import pipelines, service
 from rapport.deals.models import Deal, DealStatus, Pipeline, Stage, StageOutcome
 from rapport.deals.schemas import DealMove
 from rapport.errors import Invalid, NotFound
+from rapport.i18n import gettext_for
 from rapport.templating import render
 from rapport.web import choices
 from rapport.web.deps import PageActor, check_csrf
@@ -136,7 +137,7 @@ async def move_deal(
     stage = form.get("stage_id")
     reason = form.get("lost_reason")
     if not isinstance(stage, str) or not stage.isdigit():
-        raise Invalid.field(("body", "stage_id"), "choose a stage")
+        raise Invalid.field(("body", "stage_id"), gettext_for(request)("Choose a stage."))
     data = DealMove(
         stage_id=int(stage),
         lost_reason=reason.strip() if isinstance(reason, str) and reason.strip() else None,

@@ -18,6 +18,7 @@ from rapport.access import Actor
 from rapport.api.deps import CSRF_HEADER, SAFE_METHODS, SessionDep
 from rapport.audit.models import ChangeSource
 from rapport.errors import Forbidden
+from rapport.i18n import gettext_for
 from rapport.templating import current_path
 from rapport.users import sessions
 from rapport.users.models import Role, User
@@ -53,7 +54,11 @@ async def check_csrf(request: Request) -> None:
         sent = field if isinstance(field, str) else ""
     expected = request.session.get("csrf")
     if not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
-        raise Forbidden("the form is out of date or did not come from this site: reload the page")
+        raise Forbidden(
+            gettext_for(request)(
+                "The form is out of date or did not come from this site: reload the page."
+            )
+        )
 
 
 def page_user(request: Request, session: SessionDep) -> User:
@@ -80,10 +85,10 @@ def page_actor(user: PageUser) -> Actor:
 PageActor = Annotated[Actor, Depends(page_actor, scope="function")]
 
 
-def admin_user(user: PageUser) -> User:
+def admin_user(request: Request, user: PageUser) -> User:
     """The signed-in user if an admin; Forbidden otherwise."""
     if user.role is not Role.ADMIN:
-        raise Forbidden("only admins may open the settings")
+        raise Forbidden(gettext_for(request)("Only admins may open the settings."))
     return user
 
 
