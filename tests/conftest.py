@@ -26,6 +26,10 @@ from rapport.demo.params import DemoParams
 from rapport.scores import service as score_service
 from rapport.scores.scoring import ScoringParams
 
+# Apps made by the tests keep no analytics between runs (a test that wants it says so):
+# many tests share one database URL with different data.
+os.environ["RAPPORT_ANALYTICS_STORE"] = ""
+
 BACKENDS = ["sqlite", "postgresql"]
 DEMO_END = date(2026, 6, 30)
 

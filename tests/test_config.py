@@ -102,3 +102,8 @@ def test_lifecycle_thresholds_carry_the_three_settings() -> None:
 
 def test_lifecycle_defaults_agree_with_the_thresholds_defaults() -> None:
     assert Settings().lifecycle_thresholds() == LifecycleThresholds()
+
+
+def test_an_empty_analytics_store_keeps_nothing() -> None:
+    assert Settings(analytics_store="").analytics_store is None
+    assert Settings(analytics_store="kept").analytics_store == Path("kept")

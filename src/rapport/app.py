@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -20,7 +20,7 @@ from rapport.appsettings.service import effective_for
 from rapport.config import Settings, get_settings
 from rapport.db import make_engine, make_sessionmaker
 from rapport.ratelimit import Limiter
-from rapport.reports.cache import AnalyticsCache
+from rapport.reports.cache import AnalyticsCache, Work
 from rapport.reports.pages import default_works
 from rapport.web import errors as web_errors
 from rapport.web.routes import page_routers
@@ -30,19 +30,30 @@ PACKAGE_STATIC_DIR: Final = Path(__file__).parent / "static"
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.analytics.load()  # what the server computed before it last stopped
     if app.state.settings.analytics_warm_up:
         threading.Thread(target=_warm_up, args=(app,), daemon=True).start()
     yield
+    app.state.analytics.save()
     app.state.engine.dispose()
 
 
+def _opening_works(app: FastAPI) -> Callable[[], list[tuple[Hashable, Work]]]:
+    """The analytics pages as they open today, with the thresholds in force."""
+
+    def works() -> list[tuple[Hashable, Work]]:
+        return default_works(date.today(), effective_for(app.state.engine, app.state.settings))
+
+    return works
+
+
 def _warm_up(app: FastAPI) -> None:
-    """Compute the pages' analytics as they first open, with the thresholds in force."""
+    """Compute the pages' analytics as they first open."""
     try:
-        settings = effective_for(app.state.engine, app.state.settings)
+        works = _opening_works(app)()
     except Exception:  # a database not migrated yet: the pages compute on their first visit
         return
-    app.state.analytics.warm(default_works(date.today(), settings))
+    app.state.analytics.warm(works)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -60,7 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.state.limiter = Limiter.from_settings(settings)
     app.state.analytics = AnalyticsCache(
-        engine, settings.time_zone, settings.analytics_cache_seconds
+        engine,
+        settings.time_zone,
+        settings.analytics_cache_seconds,
+        defaults=_opening_works(app),
+        store=settings.analytics_store,
     )
     app.add_middleware(
         SessionMiddleware,

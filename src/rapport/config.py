@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         default=True,
         description="Compute the dashboard and the analytics pages when the server starts.",
     )
+    analytics_store: Path | None = Field(
+        default=Path("./analytics-cache"),
+        description="Folder where the analytics pages keep their figures across restarts, so "
+        "a restarted server answers at once (empty: not kept).",
+    )
     time_zone: str = Field(
         default="UTC",
         description="The clock the analyses count days, weeks and months by (an IANA name).",
@@ -116,6 +121,11 @@ class Settings(BaseSettings):
     static_dir: Path | None = Field(
         default=None, description="Serve static files from this folder instead of the package's."
     )
+
+    @field_validator("analytics_store", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("time_zone")
     @classmethod

@@ -7,8 +7,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from rapport.access import Actor
 from rapport.db import make_engine
+from rapport.reports import cache as cache_module
 from rapport.reports.cache import AnalyticsCache, audience
 from rapport.users.models import Role
 from tests.analytics.conftest import customer_row, load_tables
@@ -52,4 +55,109 @@ def test_an_expired_snapshot_answers_while_the_new_one_is_read(tmp_path: Path) -
             break
         time.sleep(0.05)
     assert (fresh, newer > read_at) == (3, True)
+    engine.dispose()
+
+
+def _counter(calls: list[int]) -> Any:
+    def count(source: Any) -> int:
+        calls.append(1)
+        table = source.table("customers").count().name("n").as_table()
+        return int(source.to_arrow(table)[0][0].as_py())
+
+    return count
+
+
+def _waited(check: Any) -> Any:
+    for _ in range(200):
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("the refresh did not happen")
+
+
+def test_results_outlive_a_restart_and_are_then_read_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kept.db'}"
+    load_tables(url, {"customers": [customer_row(1, "web"), customer_row(2, "web")]})
+    engine = make_engine(url)
+    store = tmp_path / "store"
+    admin = Actor(1, Role.ADMIN)
+    before = AnalyticsCache(engine, "UTC", seconds=3600, store=store)
+    _counted, read_at = before.compute(admin, "count", _counter([]))
+    before.save()
+    load_tables(url, {"customers": [customer_row(3, "web")]})  # changed while it was down
+
+    calls: list[int] = []
+    after = AnalyticsCache(engine, "UTC", seconds=3600, store=store)
+    assert after.load() == 1
+    kept, when = after.compute(Actor(2, Role.ANALYST), "count", _counter(calls))
+    assert (kept, when, calls) == (2, read_at, [])  # at once, saying when it was read
+    _fresh, newer = _waited(
+        lambda: (found := after.compute(admin, "count", _counter(calls)))[0] == 3 and found
+    )
+    assert newer > read_at and calls == [1]  # read again in the background, once
+    engine.dispose()
+
+
+def test_a_restarted_server_computes_what_it_did_not_keep_on_fresh_data(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kept.db'}"
+    load_tables(url, {"customers": [customer_row(1, "web")]})
+    engine = make_engine(url)
+    store = tmp_path / "store"
+    before = AnalyticsCache(engine, "UTC", seconds=3600, store=store)
+    before.compute(Actor(1, Role.ADMIN), "count", _counter([]))
+    before.save()
+    load_tables(url, {"customers": [customer_row(2, "web")]})
+    after = AnalyticsCache(engine, "UTC", seconds=3600, store=store)
+    after.load()
+    other, _when = after.compute(Actor(1, Role.ADMIN), "another", _counter([]))
+    assert other == 2  # not kept: waits for the new snapshot rather than the kept one
+    engine.dispose()
+
+
+def test_results_another_version_kept_are_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'kept.db'}"
+    load_tables(url, {"customers": [customer_row(1, "web")]})
+    engine = make_engine(url)
+    store = tmp_path / "store"
+    before = AnalyticsCache(engine, "UTC", seconds=3600, store=store)
+    before.compute(Actor(1, Role.ADMIN), "count", _counter([]))
+    before.save()
+    monkeypatch.setattr(cache_module, "__version__", "99.0")
+    assert AnalyticsCache(engine, "UTC", seconds=3600, store=store).load() == 0
+    (store / next(store.iterdir()).name).write_bytes(b"not a pickle")
+    monkeypatch.undo()
+    assert AnalyticsCache(engine, "UTC", seconds=3600, store=store).load() == 0
+    engine.dispose()
+
+
+def test_a_refresh_computes_todays_defaults_and_drops_what_nobody_asked(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cache.db'}"
+    load_tables(url, {"customers": [customer_row(1, "web")]})
+    engine = make_engine(url)
+    day = ["monday"]
+    defaults = lambda: [((day[0], "count"), _counter([]))]  # noqa: E731
+    cache = AnalyticsCache(engine, "UTC", seconds=3600, defaults=defaults)
+    admin = Actor(1, Role.ADMIN)
+    cache.compute(admin, "old filter", _counter([]))
+    cache.compute(admin, "kept filter", _counter([]))
+    day[0] = "tuesday"
+    load_tables(url, {"customers": [customer_row(2, "web")]})
+    cache.expire()
+
+    def refreshed() -> bool:
+        return cache.compute(admin, "kept filter", _counter([]))[0] == 2
+
+    _waited(refreshed)  # asked of the old snapshot: computed on the new one
+    unasked: list[int] = []
+    assert cache.compute(admin, ("tuesday", "count"), _counter(unasked))[0] == 2
+    assert unasked == []  # today's default was ready before anyone asked
+    calls: list[int] = []
+    cache.expire()
+    cache.compute(admin, "kept filter", _counter([]))  # starts the next refresh
+    _waited(lambda: cache.snapshot(admin).started > 0 and not cache.snapshot(admin).refreshing)
+    assert cache.compute(admin, "old filter", _counter(calls))[0] == 2
+    assert calls == [1]  # not asked during the last snapshot: dropped, computed on demand
     engine.dispose()
