@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from typing import Any
@@ -69,3 +70,16 @@ def test_drafts_and_jobs_are_their_uploaders(cast: Cast) -> None:
     assert other.client.get(f"/imports/draft/{token}").status_code == 404
     assert other.client.get(started.headers["location"].split("?")[0]).status_code == 404
     assert other.post(f"/imports/draft/{token}", {"action": "run"}).status_code == 404  # type: ignore[attr-defined]
+
+
+def test_a_draft_never_imported_is_removed_after_a_week(cast: Cast) -> None:
+    visitor = sign_in(cast, "rep_a")
+    forgotten = _upload(visitor)
+    folder = cast.app.state.settings.import_dir
+    (draft,) = folder.glob(f"draft-*-{forgotten}-*")
+    eight_days_ago = time.time() - 8 * 24 * 60 * 60
+    os.utime(draft, (eight_days_ago, eight_days_ago))
+    recent = _upload(visitor)  # the next upload clears out what is older than a week
+    assert not draft.exists()
+    assert visitor.client.get(f"/imports/draft/{forgotten}").status_code == 404
+    assert visitor.client.get(f"/imports/draft/{recent}").status_code == 200

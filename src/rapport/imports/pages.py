@@ -4,7 +4,8 @@ the refused rows.
 
 An uploaded file waits as a draft (in the import folder, named with a random token and
 its uploader) until it is imported for real; a dry run and the real run each copy it
-into their own job, as the API's uploads do.
+into their own job, as the API's uploads do. A draft left for ``DRAFT_DAYS`` is removed
+at the next upload.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
+import time
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -38,6 +40,7 @@ from rapport.web.deps import PageActor, check_csrf
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 PREVIEW_ROWS: Final = 5
+DRAFT_DAYS: Final = 7
 SHOWN_ERRORS: Final = 100
 _TOKEN: Final = re.compile(r"^[0-9a-f]{32}$")
 
@@ -46,6 +49,20 @@ def _folder(request: Request) -> Path:
     folder: Path = request.app.state.settings.import_dir
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def remove_old_drafts(folder: Path, days: float = DRAFT_DAYS) -> int:
+    """Remove the drafts uploaded more than ``days`` ago and never imported; how many."""
+    oldest = time.time() - days * 24 * 60 * 60
+    removed = 0
+    for path in folder.glob("draft-*"):
+        try:
+            if path.stat().st_mtime < oldest:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # removed meanwhile by another upload
+            continue
+    return removed
 
 
 def _draft(request: Request, actor: Actor, token: str) -> Path:
@@ -104,6 +121,7 @@ def upload(
     _ = gettext_for(request)
     if entity not in service.ENTITIES:
         return imports_page(request, session, actor, _("Choose what the file holds."))
+    remove_old_drafts(_folder(request))
     name = re.sub(r"[^\w.\-]+", "_", Path(file.filename or "upload").name)[:120] or "upload"
     token = secrets.token_hex(16)
     path = _folder(request) / f"draft-{actor.user_id}-{token}-{entity}-{name}"
