@@ -191,6 +191,26 @@ def test_a_custom_field_filter_and_a_wrong_one(cast: Cast, make_customer: MakeCu
     assert "Some filters were not understood" in wrong.text
 
 
+def test_more_filters_narrow_by_place_kind_and_date_and_stay_chosen(
+    cast: Cast, make_customer: MakeCustomer
+) -> None:
+    marker = f"m{uuid.uuid4().hex[:6]}"
+    make_customer(name=f"{marker} 沪", owner_id=cast["rep_a"].id, city="上海", kind="company")
+    make_customer(name=f"{marker} 京", owner_id=cast["rep_a"].id, city="北京", kind="company")
+    make_customer(name=f"{marker} 个人", owner_id=cast["rep_a"].id, city="上海")
+    visitor = sign_in(cast, "rep_a")
+    params = {"q": marker, "city": "上海", "kind": "company", "created_from": "2020-01-01"}
+    page = visitor.client.get("/customers", params=params).text
+    assert f"{marker} 沪" in page
+    assert f"{marker} 京" not in page and f"{marker} 个人" not in page
+    assert '<details class="more-filters" open>' in page  # the chosen filters stay in view
+    assert 'name="created_from" type="date" value="2020-01-01"' in page
+    later = visitor.client.get("/customers", params={**params, "created_from": "2999-01-01"})
+    assert f"{marker} 沪" not in later.text
+    closed = visitor.client.get("/customers", params={"q": marker}).text
+    assert '<details class="more-filters">' in closed
+
+
 def test_a_saved_view_keeps_the_search_and_filters(cast: Cast, make_customer: MakeCustomer) -> None:
     make_customer(name="视图客户", owner_id=cast["rep_a"].id, channel="wechat")
     owner = sign_in(cast, "rep_a")
