@@ -28,6 +28,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from rapport.audit.models import ChangeSource
 from rapport.errors import Forbidden
+from rapport.i18n import N_
 from rapport.users.models import Role, User
 
 
@@ -130,4 +131,4 @@ def may_assign(actor: Actor, owner_id: int | None, team_of_owner: int | None) ->
         return
     if actor.role is Role.MANAGER and (owner_id is None or team_of_owner == actor.team_id):
         return
-    raise Forbidden("you may only assign records to yourself or, as a manager, your team")
+    raise Forbidden(N_("you may only assign records to yourself or, as a manager, your team"))

@@ -1,28 +1,62 @@
-"""Errors the services raise; the API answers each with its status and one JSON shape."""
+"""Errors the services raise; the API answers each with its status and one JSON shape.
+
+Messages are English, for the API, the CLI and the logs. A message made from a template
+marked with ``N_`` and its params, ``Conflict(N_("order %(number)s is taken"), number=n)``,
+is also in the translation catalogs, and the pages say it in the reader's language
+(``rapport.web.messages``). The English text is ``template % params``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+
+from rapport.i18n import N_
+
+FieldPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
+def fill(template: str, params: Mapping[str, object]) -> str:
+    """``template`` with its ``%(name)s`` placeholders filled from ``params``; as is without."""
+    return template % params if params else template
+
+
 class FieldProblem:
-    """What is wrong with one field: its path (``("body", "email")``) and a message."""
+    """What is wrong with one field: its path (``("body", "email")``) and a message.
 
-    path: tuple[str | int, ...]
-    message: str
+    ``FieldProblem(path, N_("no team %(id)s"), id=4)``: the message is the template and its
+    params, so a page can translate it; plain text (a library's message) stays as it is.
+    """
+
+    __slots__ = ("params", "path", "template")
+
+    def __init__(self, path: FieldPath, template: str, /, **params: object) -> None:
+        self.path = path
+        self.template = template
+        self.params: Mapping[str, object] = params
+
+    @property
+    def message(self) -> str:
+        """The message in English."""
+        return fill(self.template, self.params)
+
+    def __repr__(self) -> str:
+        return f"FieldProblem({self.path!r}, {self.message!r})"
 
 
 class ServiceError(Exception):
-    """A request the services refuse; ``status`` is the HTTP status it maps to."""
+    """A request the services refuse; ``status`` is the HTTP status it maps to.
+
+    Raised with a template and its params, like FieldProblem; ``message`` is the English.
+    """
 
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, template: str, /, **params: object) -> None:
+        self.template = template
+        self.params: Mapping[str, object] = params
+        self.message = fill(template, params)
+        super().__init__(self.message)
 
 
 class NotFound(ServiceError):
@@ -32,7 +66,7 @@ class NotFound(ServiceError):
     code = "not_found"
 
     def __init__(self, entity: str, record_id: int | str) -> None:
-        super().__init__(f"{entity} {record_id} not found")
+        super().__init__(N_("%(entity)s %(id)s not found"), entity=entity, id=record_id)
 
 
 class Forbidden(ServiceError):
@@ -69,9 +103,9 @@ class Invalid(ServiceError):
         self.problems = tuple(problems)
 
     @classmethod
-    def field(cls, path: tuple[str | int, ...], message: str) -> Invalid:
-        """An error about one field."""
-        return cls([FieldProblem(path, message)])
+    def field(cls, path: FieldPath, template: str, /, **params: object) -> Invalid:
+        """An error about one field: ``Invalid.field(path, N_("no team %(id)s"), id=4)``."""
+        return cls([FieldProblem(path, template, **params)])
 
 
 class TooManyRequests(ServiceError):

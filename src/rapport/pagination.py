@@ -21,6 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from rapport.db import UTCDateTime
 from rapport.errors import Invalid
+from rapport.i18n import N_
 
 T = TypeVar("T")
 
@@ -38,7 +39,12 @@ class Sort:
         name = value.removeprefix("-")
         if name not in columns:
             allowed = ", ".join(sorted(columns))
-            raise Invalid.field(("query", "sort"), f"cannot sort by {name!r}; use one of {allowed}")
+            raise Invalid.field(
+                ("query", "sort"),
+                N_("cannot sort by %(name)r; use one of %(allowed)s"),
+                name=name,
+                allowed=allowed,
+            )
         return cls(columns[name], value.startswith("-"))
 
 
@@ -98,7 +104,7 @@ def read_cursor(cursor: str, sort: Sort) -> tuple[Any, int]:
         return _decode(value, sort.column), record_id
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
         raise Invalid.field(
-            ("query", "cursor"), "not a cursor from this list; start again without it"
+            ("query", "cursor"), N_("not a cursor from this list; start again without it")
         ) from None
 
 

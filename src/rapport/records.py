@@ -24,6 +24,7 @@ from rapport.audit.models import AuditAction
 from rapport.customfields.filters import condition as condition_of_fields
 from rapport.db import utcnow
 from rapport.errors import Conflict, Forbidden, Invalid, NotFound
+from rapport.i18n import N_
 from rapport.users.models import Role, User
 
 M = TypeVar("M", bound=DeclarativeBase)
@@ -104,7 +105,9 @@ def check_reference(
         return
     stmt = select_visible(kind, actor).where(kind.key == record_id)
     if session.scalars(stmt).one_or_none() is None:
-        raise Invalid.field(("body", field), f"no {kind.entity} {record_id}")
+        raise Invalid.field(
+            ("body", field), N_("no %(entity)s %(id)s"), entity=kind.entity, id=record_id
+        )
 
 
 def check_owner(*, session: Session, actor: Actor, values: Mapping[str, Any], field: str) -> None:
@@ -121,7 +124,7 @@ def check_owner(*, session: Session, actor: Actor, values: Mapping[str, Any], fi
         return
     owner = session.get(User, owner_id)
     if owner is None or not owner.is_active:
-        raise Invalid.field(("body", field), f"no active user {owner_id}")
+        raise Invalid.field(("body", field), N_("no active user %(id)s"), id=owner_id)
     may_assign(actor, owner.id, owner.team_id)
 
 
@@ -136,7 +139,9 @@ def get_for_change(
     seen = select_visible(kind, actor, deleted=deleted).where(kind.key == record_id)
     if session.scalars(seen).one_or_none() is None:
         raise NotFound(kind.entity, record_id)
-    raise Forbidden(f"you may see {kind.entity} {record_id} but not change it")
+    raise Forbidden(
+        N_("you may see %(entity)s %(id)s but not change it"), entity=kind.entity, id=record_id
+    )
 
 
 def changeable(*, session: Session, actor: Actor, kind: RecordType[Any], record_id: int) -> bool:
@@ -204,7 +209,7 @@ def may_create(*, actor: Actor, kind: RecordType[Any]) -> None:
     Check it before the values, so a role that may not create learns that first.
     """
     if not actor.writes or (kind.rule.reference and actor.role is not Role.ADMIN):
-        raise Forbidden(f"your role may not create a {kind.entity}")
+        raise Forbidden(N_("your role may not create a %(entity)s"), entity=kind.entity)
 
 
 def create(*, session: Session, actor: Actor, kind: RecordType[M], values: Mapping[str, Any]) -> M:
@@ -254,8 +259,13 @@ def restore(*, session: Session, actor: Actor, kind: RecordType[M], record: M, k
     deleted_at = record.deleted_at  # type: ignore[attr-defined]
     if deleted_at is not None and deleted_at < utcnow() - timedelta(days=keep_days):
         raise Conflict(
-            f"{kind.entity} {record.id} was deleted more than {keep_days} days ago"  # type: ignore[attr-defined]
-            " and can no longer be restored"
+            N_(
+                "%(entity)s %(id)s was deleted more than %(days)s days ago and can no longer be "
+                "restored"
+            ),
+            entity=kind.entity,
+            id=record.id,  # type: ignore[attr-defined]
+            days=keep_days,
         )
     if kind.check_restore is not None:
         kind.check_restore(session, record)

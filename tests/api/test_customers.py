@@ -67,6 +67,22 @@ def test_a_second_live_customer_with_the_same_email_is_a_conflict(
     assert str(first["id"]) in response.json()["error"]["message"]
 
 
+def test_the_api_refuses_in_english_whatever_the_language_asked(
+    cast: Cast, make_customer: MakeCustomer
+) -> None:
+    first = make_customer(email="english@example.com")
+    client = cast.client("admin")
+    client.headers["Accept-Language"] = "zh-CN,zh;q=0.9"
+    clash = client.post("/api/v1/customers", json={"name": "Other", "email": "english@example.com"})
+    assert clash.json()["error"]["message"] == (
+        f"customer {first['id']} already has the email english@example.com"
+    )
+    nobody = client.post("/api/v1/customers", json={"name": "Other", "owner_id": 999999999})
+    assert nobody.json()["error"]["fields"] == [
+        {"path": "body.owner_id", "message": "no active user 999999999"}
+    ]
+
+
 def test_update_changes_only_what_was_sent_and_history_shows_each_field(
     cast: Cast,
     make_customer: MakeCustomer,

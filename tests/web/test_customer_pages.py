@@ -244,3 +244,35 @@ def test_a_wrong_value_is_named_in_the_readers_language(cast: Cast) -> None:
     assert answer.status_code == 422
     assert "“wang@”不是有效的邮箱地址。" in answer.text
     assert "“12”不是 CN 地区的有效电话号码" in answer.text
+
+
+def test_a_refusal_of_the_services_is_said_in_the_readers_language(
+    cast: Cast, make_customer: MakeCustomer
+) -> None:
+    email = f"zhang.{uuid.uuid4().hex[:6]}@example.com"
+    taken = make_customer(name="张三", email=email, owner_id=cast["rep_a"].id)
+    visitor = sign_in(cast, "rep_a")
+    english: Any = visitor.post(
+        "/customers/new", {"kind": "person", "name": "张三丰", "email": email}
+    )
+    assert english.status_code == 422
+    assert f"Customer {taken['id']} already has the email {email}" in english.text
+    assert visitor.post("/language", {"lang": "zh_CN", "next": "/"}).status_code == 303  # type: ignore[attr-defined]
+    clash: Any = visitor.post(
+        "/customers/new", {"kind": "person", "name": "张三丰", "email": email}
+    )
+    assert clash.status_code == 422
+    beside_email = clash.text.split('id="email-error"')[1].split("</")[0]
+    assert f"客户 {taken['id']} 已在使用邮箱 {email}" in beside_email
+    nobody: Any = visitor.post(
+        "/customers/new", {"kind": "person", "name": "李四", "owner_id": "999999999"}
+    )
+    assert nobody.status_code == 422
+    assert "用户 999999999 不存在或已停用" in nobody.text
+    theirs: Any = visitor.post(
+        "/customers/new", {"kind": "person", "name": "王五", "owner_id": str(cast["rep_b"].id)}
+    )
+    assert theirs.status_code == 403
+    assert "只能把记录分配给自己；经理还可以分配给本团队的成员" in theirs.text
+    wrong_filter = visitor.client.get("/customers", params={"cf": "no_such_field:x"})
+    assert "客户没有自定义字段" in wrong_filter.text

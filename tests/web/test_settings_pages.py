@@ -162,3 +162,14 @@ def test_thresholds_are_changed_on_the_settings_page(cast: Cast) -> None:
     assert (
         sign_in(cast, "manager_a").post("/settings", {"loyal_min_orders": "3"}).status_code == 403
     )  # type: ignore[attr-defined]
+
+
+def test_a_clash_in_the_settings_is_said_in_the_readers_language(cast: Cast) -> None:
+    admin = sign_in(cast, "admin")
+    assert admin.post("/language", {"lang": "zh_CN", "next": "/"}).status_code == 303  # type: ignore[attr-defined]
+    name = f"华南区 {uuid.uuid4().hex[:4]}"
+    assert admin.post("/settings/teams", {"name": name}).status_code == 303  # type: ignore[attr-defined]
+    clash: Any = admin.post("/settings/teams", {"name": name})
+    assert clash.status_code == 422
+    assert f"已在使用名称 {name}" in clash.text
+    assert "is already called" not in clash.text

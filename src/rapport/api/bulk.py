@@ -108,11 +108,12 @@ def check_items(
             check(row)
         except Invalid as exc:
             problems[index] = [
-                FieldProblem(_item_path(index, p.path[1:]), p.message) for p in exc.problems
+                FieldProblem(_item_path(index, p.path[1:]), p.template, **p.params)
+                for p in exc.problems
             ]
         except Forbidden as exc:
             where = (forbidden_field,) if forbidden_field else ()
-            problems[index] = [FieldProblem(_item_path(index, where), exc.message)]
+            problems[index] = [FieldProblem(_item_path(index, where), exc.template, **exc.params)]
     return problems
 
 

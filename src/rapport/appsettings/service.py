@@ -20,6 +20,7 @@ from rapport.audit import service as audit
 from rapport.audit.models import AuditAction
 from rapport.config import Settings, get_settings
 from rapport.errors import Forbidden, Invalid
+from rapport.i18n import N_
 from rapport.users.models import Role
 
 # The settings the page changes, with the whole numbers each may take.
@@ -58,23 +59,28 @@ def _check(values: Mapping[str, int], current: Settings) -> None:
     for name, value in values.items():
         low, high = EDITABLE[name]
         if not low <= value <= high:
-            raise Invalid.field(("body", name), f"give a whole number from {low} to {high}")
+            raise Invalid.field(
+                ("body", name),
+                N_("give a whole number from %(low)s to %(high)s"),
+                low=low,
+                high=high,
+            )
     at_risk = values.get("at_risk_inactive_days", current.at_risk_inactive_days)
     churned = values.get("churn_inactive_days", current.churn_inactive_days)
     if at_risk >= churned:
         raise Invalid.field(
             ("body", "at_risk_inactive_days"),
-            "a customer is at risk before they churn: give fewer days",
+            N_("a customer is at risk before they churn: give fewer days"),
         )
 
 
 def update(*, session: Session, actor: Actor, values: Mapping[str, int]) -> Settings:
     """Keep the new values (admins only; audited); the settings now in force."""
     if actor.role is not Role.ADMIN:
-        raise Forbidden("only admins change the settings")
+        raise Forbidden(N_("only admins change the settings"))
     unknown = [name for name in values if name not in EDITABLE]
     if unknown:
-        raise Invalid.field(("body", unknown[0]), "this setting is not changed here")
+        raise Invalid.field(("body", unknown[0]), N_("this setting is not changed here"))
     current = effective(session)
     _check(values, current)
     for name, value in values.items():

@@ -18,6 +18,7 @@ from rapport.campaigns.models import Campaign
 from rapport.campaigns.schemas import CampaignCreate, CampaignUpdate
 from rapport.config import get_settings
 from rapport.errors import Invalid
+from rapport.i18n import N_
 
 
 def running_on(day: date) -> ColumnElement[bool]:
@@ -48,8 +49,12 @@ def _check_period(starts_on: date | None, ends_on: date | None, sent: set[str]) 
     if starts_on is None or ends_on is None or ends_on >= starts_on:
         return
     if "starts_on" in sent and "ends_on" not in sent:
-        raise Invalid.field(("body", "starts_on"), f"is after ends_on ({ends_on.isoformat()})")
-    raise Invalid.field(("body", "ends_on"), f"is before starts_on ({starts_on.isoformat()})")
+        raise Invalid.field(
+            ("body", "starts_on"), N_("is after ends_on (%(day)s)"), day=ends_on.isoformat()
+        )
+    raise Invalid.field(
+        ("body", "ends_on"), N_("is before starts_on (%(day)s)"), day=starts_on.isoformat()
+    )
 
 
 def create(*, session: Session, actor: Actor, data: CampaignCreate) -> Campaign:
@@ -69,7 +74,7 @@ def update(*, session: Session, actor: Actor, record_id: int, data: CampaignUpda
     values = data.model_dump(exclude_unset=True)
     for required in ("name", "channel", "cost_minor", "currency"):
         if required in values and values[required] is None:
-            raise Invalid.field(("body", required), "cannot be cleared")
+            raise Invalid.field(("body", required), N_("cannot be cleared"))
     starts_on = values.get("starts_on", campaign.starts_on)
     _check_period(starts_on, values.get("ends_on", campaign.ends_on), set(values))
     return records.update(session=session, actor=actor, kind=RECORD, record=campaign, values=values)

@@ -30,6 +30,7 @@ from rapport.customers import service as customer_service
 from rapport.customers.models import Customer
 from rapport.db import utcnow
 from rapport.errors import Invalid
+from rapport.i18n import N_
 from rapport.pagination import Page
 
 RULE = Rule(parent=Parent(Consent.customer_id, Customer.id, customer_service.RULE))
@@ -119,7 +120,7 @@ def _check_at(at: datetime | None) -> datetime:
     if at is None:
         return now
     if at > now + CLOCK_SKEW:
-        raise Invalid.field(("body", "at"), "cannot be in the future")
+        raise Invalid.field(("body", "at"), N_("cannot be in the future"))
     return at
 
 

@@ -17,6 +17,7 @@ from rapport.customers.service import RECORD
 from rapport.deals.models import Deal
 from rapport.errors import Conflict
 from rapport.events.models import Event
+from rapport.i18n import N_
 from rapport.interactions.models import Interaction
 from rapport.orders.models import Order
 from rapport.scores.models import CustomerScore
@@ -89,7 +90,7 @@ def merge(*, session: Session, actor: Actor, survivor_id: int, duplicate_id: int
     and the survivor's changed fields are audited one by one.
     """
     if survivor_id == duplicate_id:
-        raise Conflict("a customer cannot be merged into itself")
+        raise Conflict(N_("a customer cannot be merged into itself"))
     survivor = records.get_for_change(
         session=session, actor=actor, kind=RECORD, record_id=survivor_id
     )
@@ -98,8 +99,14 @@ def merge(*, session: Session, actor: Actor, survivor_id: int, duplicate_id: int
     )
     if survivor.kind is not duplicate.kind:
         raise Conflict(
-            f"customer {survivor_id} is a {survivor.kind}, {duplicate_id} a "
-            f"{duplicate.kind}: merge people into people, companies into companies"
+            N_(
+                "customer %(id)s is a %(kind)s, %(other_id)s a %(other_kind)s: merge people "
+                "into people, companies into companies"
+            ),
+            id=survivor_id,
+            kind=survivor.kind,
+            other_id=duplicate_id,
+            other_kind=duplicate.kind,
         )
     moved = {}
     for label, column in MOVED.items():

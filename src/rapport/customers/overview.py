@@ -43,7 +43,14 @@ from rapport.tasks.schemas import TaskCreate
 from rapport.templating import render
 from rapport.web import choices
 from rapport.web.deps import PageActor, check_csrf
-from rapport.web.forms import FieldErrors, attempt, invalid_errors, local_times, parse
+from rapport.web.forms import (
+    FieldErrors,
+    attempt,
+    invalid_errors,
+    local_times,
+    parse,
+    refusal,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -167,7 +174,7 @@ async def _quick(
         form["occurred_at"] = datetime.now(UTC).isoformat()  # left empty: now
     data, errors = parse(request, model, form, customer_id=customer_id)
     if data is not None:
-        errors = attempt(session, lambda: create(session=session, actor=actor, data=data))
+        errors = attempt(request, session, lambda: create(session=session, actor=actor, data=data))
     return _answer(request, session, actor, customer, errors, form_name)
 
 
@@ -219,7 +226,11 @@ async def add_deal(
             deal_service.create(session=session, actor=actor, data=data)
         except (Invalid, Conflict) as exc:
             session.rollback()
-            errors = invalid_errors(exc) if isinstance(exc, Invalid) else {"name": exc.message}
+            errors = (
+                invalid_errors(request, exc)
+                if isinstance(exc, Invalid)
+                else {"name": refusal(request, exc)}
+            )
     return _answer(request, session, actor, customer, errors, "deal")
 
 

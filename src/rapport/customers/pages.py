@@ -34,6 +34,7 @@ from rapport.web.forms import (
     invalid_errors,
     is_list_field,
     parse,
+    refusal,
     validation_errors,
 )
 
@@ -90,7 +91,7 @@ def customer_list(
     try:
         page = listed(filters)
     except Invalid as exc:  # a custom field condition that names no field, say
-        errors |= invalid_errors(exc)
+        errors |= invalid_errors(request, exc)
         filters = filters.model_copy(update={"cf": []})
         page = listed(filters)
     customers = list(page.items)
@@ -201,16 +202,16 @@ async def create_customer(request: Request, session: SessionDep, actor: PageActo
             return RedirectResponse(f"/customers/{customer.id}", status_code=303)
         except (Invalid, Conflict) as exc:
             session.rollback()
-            errors = _errors_of(exc)
+            errors = _errors_of(request, exc)
     context = {**_form_context(session, actor, dict(form), errors), "customer": None}
     return render(request, "customers/form.html", context, status_code=422)
 
 
-def _errors_of(exc: Invalid | Conflict) -> FieldErrors:
+def _errors_of(request: Request, exc: Invalid | Conflict) -> FieldErrors:
     if isinstance(exc, Invalid):
-        return invalid_errors(exc)
-    field = "email" if "email" in exc.message else "__all__"
-    return {field: exc.message[:1].upper() + exc.message[1:]}
+        return invalid_errors(request, exc)
+    field = "email" if "email" in exc.params else "__all__"
+    return {field: refusal(request, exc)}
 
 
 @router.get("/customers/{customer_id}/edit", response_class=HTMLResponse)
@@ -242,7 +243,7 @@ async def update_customer(
             return RedirectResponse(f"/customers/{customer_id}", status_code=303)
         except (Invalid, Conflict) as exc:
             session.rollback()
-            errors = _errors_of(exc)
+            errors = _errors_of(request, exc)
     context = {**_form_context(session, actor, dict(form), errors), "customer": customer}
     return render(request, "customers/form.html", context, status_code=422)
 

@@ -49,6 +49,7 @@ from rapport.deals.models import Deal
 from rapport.errors import Forbidden, NotFound
 from rapport.events import service as event_service
 from rapport.events.models import Event
+from rapport.i18n import N_
 from rapport.interactions import service as interaction_service
 from rapport.interactions.models import Interaction
 from rapport.orders import service as order_service
@@ -398,7 +399,7 @@ def erase(*, session: Session, actor: Actor, customer_id: int, reason: str) -> E
     erased customer's history gets an ``erase`` row with ``reason`` and who did it.
     """
     if actor.role is not Role.ADMIN:
-        raise Forbidden("only admins may erase a customer's personal data")
+        raise Forbidden(N_("only admins may erase a customer's personal data"))
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise NotFound(RECORD.entity, customer_id)

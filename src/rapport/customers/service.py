@@ -26,6 +26,7 @@ from rapport.customers.schemas import CustomerCreate, CustomerFilters, CustomerU
 from rapport.customfields import service as custom_fields
 from rapport.db import utcnow
 from rapport.errors import Conflict, FieldProblem, Invalid
+from rapport.i18n import N_
 from rapport.pagination import Page
 from rapport.scores.models import CustomerScore, ScoringRun
 
@@ -159,15 +160,15 @@ def _check_references(
     """Invalid unless the ids in ``values`` point at records that exist and fit."""
     problems = []
 
-    def bad(field: str, message: str) -> None:
-        problems.append(FieldProblem(("body", field), message))
+    def bad(field: str, template: str, /, **params: object) -> None:
+        problems.append(FieldProblem(("body", field), template, **params))
 
     for field in ("company_id", "referred_by_id"):
         target_id = values.get(field)
         if target_id is None:
             continue
         if target_id == record_id:
-            bad(field, "a customer cannot point at itself")
+            bad(field, N_("a customer cannot point at itself"))
             continue
         try:  # only customers the actor may see, so the answer reveals no others
             records.check_reference(session=session, actor=actor, kind=RECORD,
@@ -177,10 +178,10 @@ def _check_references(
             continue
         target = session.get_one(Customer, target_id)
         if field == "company_id" and target.kind is not CustomerKind.COMPANY:
-            bad(field, f"customer {target_id} is not a company")
+            bad(field, N_("customer %(id)s is not a company"), id=target_id)
     campaign_id = values.get("campaign_id")
     if campaign_id is not None and session.get(Campaign, campaign_id) is None:
-        bad("campaign_id", f"no campaign {campaign_id}")
+        bad("campaign_id", N_("no %(entity)s %(id)s"), entity="campaign", id=campaign_id)
     if problems:
         raise Invalid(problems)
     records.check_owner(session=session, actor=actor, values=values, field="owner_id")
@@ -202,8 +203,10 @@ def _check_email(
         ).first()
     )
     if visible:
-        raise Conflict(f"customer {other.id} already has the email {email}")
-    raise Conflict(f"{email} is already the email of a customer you cannot see")
+        raise Conflict(
+            N_("customer %(id)s already has the email %(email)s"), id=other.id, email=email
+        )
+    raise Conflict(N_("%(email)s is already the email of a customer you cannot see"), email=email)
 
 
 def create(*, session: Session, actor: Actor, data: CustomerCreate) -> Customer:
@@ -234,7 +237,7 @@ def update(*, session: Session, actor: Actor, record_id: int, data: CustomerUpda
     values = data.model_dump(exclude_unset=True)
     for required in ("name", "kind", "marketing_opt_out"):
         if required in values and values[required] is None:
-            raise Invalid.field(("body", required), "cannot be cleared")
+            raise Invalid.field(("body", required), N_("cannot be cleared"))
     _check_references(session, actor, values, record_id)
     _check_email(session, actor, values.get("email"), record_id)
     if "custom_fields" in values:

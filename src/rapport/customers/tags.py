@@ -14,6 +14,7 @@ from rapport.audit.models import AuditAction
 from rapport.customers.models import Tag, customer_tags
 from rapport.customers.service import RECORD
 from rapport.errors import Invalid
+from rapport.i18n import N_
 
 NAME_LENGTH = 80
 
@@ -22,7 +23,9 @@ def get_or_create(*, session: Session, name: str) -> Tag:
     """The tag called ``name`` (spaces trimmed), made if there is none yet."""
     clean = name.strip()
     if not clean or len(clean) > NAME_LENGTH:
-        raise Invalid.field(("body", "tag"), f"a tag name has 1 to {NAME_LENGTH} characters")
+        raise Invalid.field(
+            ("body", "tag"), N_("a tag name has 1 to %(most)s characters"), most=NAME_LENGTH
+        )
     found = session.scalars(select(Tag).where(Tag.name == clean)).one_or_none()
     if found is None:
         found = Tag(name=clean)

@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from rapport.customfields.models import CustomFieldDefinition, FieldType
-from rapport.errors import Invalid
+from rapport.errors import FieldPath, Invalid
+from rapport.i18n import N_
 
 _OPERATIONS: Final[dict[str, Callable[[Any, Any], Any]]] = {
     ":": operator.eq, "!=": operator.ne, ">=": operator.ge,
@@ -30,12 +31,12 @@ def definitions(*, session: Session, entity: str) -> dict[str, CustomFieldDefini
     return {d.key: d for d in session.scalars(stmt.order_by(CustomFieldDefinition.position))}
 
 
-def _parse(text: str) -> tuple[str, str, str]:
+def _parse(text: str, path: FieldPath) -> tuple[str, str, str]:
     for op in OPERATORS:
         key, found, raw = text.partition(op)
         if found and key:
             return key.strip(), op, raw.strip()
-    raise ValueError("write key:value, or key>=value (also <=, >, <, !=)")
+    raise Invalid.field(path, N_("write key:value, or key>=value (also <=, >, <, !=)"))
 
 
 def condition(
@@ -46,12 +47,11 @@ def condition(
     out: list[ColumnElement[bool]] = []
     for index, text in enumerate(texts):
         path = ("query", "cf", index)
-        try:
-            key, op, raw = _parse(text)
-        except ValueError as error:
-            raise Invalid.field(path, str(error)) from None
+        key, op, raw = _parse(text, path)
         if key not in defined:
-            raise Invalid.field(path, f"no custom field {key!r} on {entity}s")
+            raise Invalid.field(
+                path, N_("no custom field %(key)r on %(entity)ss"), key=key, entity=entity
+            )
         out.append(compare(defined[key], column, op, raw, path))
     return out
 
@@ -61,7 +61,7 @@ def compare(
     column: InstrumentedAttribute[Any],
     op: str,
     raw: str,
-    path: tuple[str | int, ...],
+    path: FieldPath,
 ) -> ColumnElement[bool]:
     element = column[definition.key]
     kind = definition.field_type
@@ -71,13 +71,15 @@ def compare(
             target: Any = element.as_float()
             value = float(raw)
             if not math.isfinite(value):
-                raise ValueError("not a finite number")
+                unfit = N_("%(raw)r does not fit field %(key)r: not a finite number")
+                raise Invalid.field(path, unfit, raw=raw, key=definition.key)
         elif kind is FieldType.BOOLEAN:
             target = element.as_boolean()
             value = {"true": True, "false": False}[raw.lower()]
         elif kind is FieldType.MULTI_CHOICE:
             if op not in (":", "!="):
-                raise ValueError("a multi-choice field takes : or !=")
+                unfit = N_("%(raw)r does not fit field %(key)r: a multi-choice field takes : or !=")
+                raise Invalid.field(path, unfit, raw=raw, key=definition.key)
             # The list comes back as its JSON text on both engines: look for the quoted choice.
             has: ColumnElement[bool] = element.as_string().contains(f'"{raw}"', autoescape=True)
             return has if op == ":" else ~has
@@ -85,10 +87,10 @@ def compare(
             target = element.as_string()
             value = date.fromisoformat(raw).isoformat() if kind is FieldType.DATE else raw
     except (ValueError, KeyError) as error:
-        raise Invalid.field(
-            path, f"{raw!r} does not fit field {definition.key!r}: {error}"
-        ) from None
+        # The reason is the parser's, in English: a translation may leave it out.
+        unfit = N_("%(raw)r does not fit field %(key)r: %(reason)s")
+        raise Invalid.field(path, unfit, raw=raw, key=definition.key, reason=error) from None
     if kind is FieldType.BOOLEAN and op not in (":", "!="):
-        raise Invalid.field(path, "a true/false field takes : or !=")
+        raise Invalid.field(path, N_("a true/false field takes : or !="))
     compared: ColumnElement[bool] = _OPERATIONS[op](target, value)
     return compared

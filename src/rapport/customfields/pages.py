@@ -56,7 +56,9 @@ async def create_field(
     form = await request.form()
     data, errors = parse(request, CustomFieldCreate, form, choices=_choices(form.get("choices")))
     if data is not None:
-        errors = attempt(session, lambda: service.create(session=session, actor=actor, data=data))
+        errors = attempt(
+            request, session, lambda: service.create(session=session, actor=actor, data=data)
+        )
         if not errors:
             return RedirectResponse("/settings/fields", status_code=303)
     return _page(request, session, errors, status=422)
@@ -72,6 +74,7 @@ async def update_field(
     data, errors = parse(request, CustomFieldUpdate, form, **extra)
     if data is not None:
         errors = attempt(
+            request,
             session,
             lambda: service.update(session=session, actor=actor, record_id=field_id, data=data),
         )

@@ -17,7 +17,8 @@ from rapport.customfields.filters import compare, definitions
 from rapport.customfields.models import CustomFieldDefinition, FieldType
 from rapport.customfields.schemas import CustomFieldCreate, CustomFieldUpdate
 from rapport.deals.models import Deal
-from rapport.errors import Conflict, FieldProblem, Invalid
+from rapport.errors import Conflict, FieldPath, FieldProblem, Invalid
+from rapport.i18n import N_
 from rapport.records import RecordType
 
 ENTITIES: Final = ("customer", "deal")
@@ -32,12 +33,12 @@ RECORD = RecordType(
 _COLUMNS: Final[dict[str, Any]] = {"customer": Customer.custom_fields, "deal": Deal.custom_fields}
 
 
-def _check(definition: CustomFieldDefinition, value: Any) -> Any:
-    """``value`` as stored for this field; ValueError with a message if it does not fit."""
+def _check(definition: CustomFieldDefinition, value: Any, path: FieldPath) -> Any:
+    """``value`` as stored for this field; Invalid, naming ``path``, if it does not fit."""
     kind = definition.field_type
     if kind is FieldType.TEXT:
         if not isinstance(value, str):
-            raise ValueError("must be text")
+            raise Invalid.field(path, N_("must be text"))
         return value
     if kind is FieldType.NUMBER:
         if (
@@ -45,24 +46,24 @@ def _check(definition: CustomFieldDefinition, value: Any) -> Any:
             or not isinstance(value, int | float)
             or not math.isfinite(value)
         ):
-            raise ValueError("must be a number")
+            raise Invalid.field(path, N_("must be a number"))
         return value
     if kind is FieldType.BOOLEAN:
         if not isinstance(value, bool):
-            raise ValueError("must be true or false")
+            raise Invalid.field(path, N_("must be true or false"))
         return value
     if kind is FieldType.DATE:
         try:
             return date.fromisoformat(value).isoformat()
         except (TypeError, ValueError):
-            raise ValueError("must be a date like 2026-06-30") from None
+            raise Invalid.field(path, N_("must be a date like 2026-06-30")) from None
     allowed = ", ".join(definition.choices)
     if kind is FieldType.CHOICE:
         if value not in definition.choices:
-            raise ValueError(f"must be one of: {allowed}")
+            raise Invalid.field(path, N_("must be one of: %(allowed)s"), allowed=allowed)
         return value
     if not isinstance(value, list) or any(v not in definition.choices for v in value):
-        raise ValueError(f"must be a list of: {allowed}")
+        raise Invalid.field(path, N_("must be a list of: %(allowed)s"), allowed=allowed)
     return sorted(set(value), key=definition.choices.index)
 
 
@@ -84,18 +85,23 @@ def validate(
     for key, value in values.items():
         path = ("body", "custom_fields", key)
         if key not in defined:
-            known = ", ".join(defined) or "none are defined"
-            problems.append(FieldProblem(path, f"no custom field {key!r} on {entity}s ({known})"))
+            template = (
+                N_("no custom field %(key)r on %(entity)ss (%(known)s)")
+                if defined
+                else N_("no custom field %(key)r on %(entity)ss (none are defined)")
+            )
+            known = ", ".join(defined)
+            problems.append(FieldProblem(path, template, key=key, entity=entity, known=known))
         elif value is None:
             merged.pop(key, None)
         else:
             try:
-                merged[key] = _check(defined[key], value)
-            except ValueError as error:
-                problems.append(FieldProblem(path, str(error)))
+                merged[key] = _check(defined[key], value, path)
+            except Invalid as error:
+                problems.extend(error.problems)
     for key, definition in defined.items():
         if definition.is_required and merged.get(key) in (None, "", []):
-            problems.append(FieldProblem(("body", "custom_fields", key), "is required"))
+            problems.append(FieldProblem(("body", "custom_fields", key), N_("is required")))
     if problems:
         raise Invalid(problems)
     return merged
@@ -104,7 +110,9 @@ def validate(
 def create(*, session: Session, actor: Actor, data: CustomFieldCreate) -> CustomFieldDefinition:
     """A new field definition; its key is unique among the entity's fields."""
     if data.key in definitions(session=session, entity=data.entity):
-        raise Conflict(f"{data.entity}s already have a custom field {data.key!r}")
+        raise Conflict(
+            N_("%(entity)ss already have a custom field %(key)r"), entity=data.entity, key=data.key
+        )
     return records.create(session=session, actor=actor, kind=RECORD, values=data.model_dump())
 
 
@@ -122,15 +130,17 @@ def update(
     values = data.model_dump(exclude_unset=True)
     for required in ("label", "is_required", "position", "choices"):
         if required in values and values[required] is None:
-            raise Invalid.field(("body", required), "cannot be cleared")
+            raise Invalid.field(("body", required), N_("cannot be cleared"))
     if "choices" in values:
         if definition.field_type not in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
-            raise Invalid.field(("body", "choices"), "only choice fields have choices")
+            raise Invalid.field(("body", "choices"), N_("only choice fields have choices"))
         dropped = [c for c in definition.choices if c not in values["choices"]]
         column = _COLUMNS[definition.entity]
         in_use = [c for c in dropped if _uses(session, definition, column, c)]
         if in_use:
-            raise Conflict(f"records still use the choices {', '.join(in_use)}")
+            raise Conflict(
+                N_("records still use the choices %(choices)s"), choices=", ".join(in_use)
+            )
     return records.update(
         session=session, actor=actor, kind=RECORD, record=definition, values=values
     )

@@ -147,7 +147,9 @@ async def move_deal(
     except Invalid as exc:
         session.rollback()
         deal = records.get(session=session, actor=actor, kind=service.RECORD, record_id=deal_id)
-        return _deal_page(request, session, actor, deal, errors=invalid_errors(exc), status=422)
+        return _deal_page(
+            request, session, actor, deal, errors=invalid_errors(request, exc), status=422
+        )
     if request.headers.get("HX-Request") == "true":
         back = form.get("owner")
         owner = int(back) if isinstance(back, str) and back.isdigit() else None

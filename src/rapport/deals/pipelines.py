@@ -17,7 +17,8 @@ from rapport.deals.schemas import (
     StageOrder,
     StageUpdate,
 )
-from rapport.errors import Conflict, FieldProblem, Invalid
+from rapport.errors import Conflict, Invalid
+from rapport.i18n import N_
 
 PIPELINE = records.RecordType(
     entity="pipeline", model=Pipeline, rule=Rule(), sorts={"name": Pipeline.name}
@@ -58,7 +59,9 @@ def create_pipeline(*, session: Session, actor: Actor, data: PipelineCreate) -> 
     pipeline = records.create(session=session, actor=actor, kind=PIPELINE, values=values)
     for position, stage in enumerate(data.stages):
         if stage.pipeline_id not in (None, pipeline.id):
-            raise Invalid.field(("body", "stages", position, "pipeline_id"), "leave it out here")
+            raise Invalid.field(
+                ("body", "stages", position, "pipeline_id"), N_("leave it out here")
+            )
         fields = stage.model_dump(exclude={"pipeline_id", "position"})
         values = {**fields, "pipeline_id": pipeline.id, "position": position}
         records.create(session=session, actor=actor, kind=STAGE, values=values)
@@ -79,7 +82,7 @@ def update_pipeline(
     values = data.model_dump(exclude_unset=True)
     for required in ("name", "is_default"):
         if required in values and values[required] is None:
-            raise Invalid.field(("body", required), "cannot be cleared")
+            raise Invalid.field(("body", required), N_("cannot be cleared"))
     records.update(session=session, actor=actor, kind=PIPELINE, record=pipeline, values=values)
     if values.get("is_default"):
         _unset_default(session, pipeline.id)
@@ -96,21 +99,25 @@ def delete_pipeline(*, session: Session, actor: Actor, record_id: int) -> None:
         Deal.pipeline_id == record_id, Deal.deleted_at.is_(None), Deal.status == "open"
     )
     if session.scalar(open_deals):
-        raise Conflict(f"pipeline {record_id} still has open deals; move or close them first")
+        raise Conflict(
+            N_("pipeline %(id)s still has open deals; move or close them first"), id=record_id
+        )
     records.delete(session=session, actor=actor, kind=PIPELINE, record=pipeline)
 
 
 def create_stage(*, session: Session, actor: Actor, data: StageCreate) -> Stage:
     """A stage added to a live pipeline, at the end unless a free position is given."""
     if data.pipeline_id is None:
-        raise Invalid.field(("body", "pipeline_id"), "is required")
+        raise Invalid.field(("body", "pipeline_id"), N_("is required"))
     records.check_reference(
         session=session, actor=actor, kind=PIPELINE, record_id=data.pipeline_id, field="pipeline_id"
     )
     taken = {s.position for s in stages_of(session=session, pipeline_id=data.pipeline_id)}
     position = data.position if data.position is not None else max(taken, default=-1) + 1
     if position in taken:
-        raise Conflict(f"position {position} is taken; reorder the stages instead")
+        raise Conflict(
+            N_("position %(position)s is taken; reorder the stages instead"), position=position
+        )
     values = {**data.model_dump(), "position": position}
     return records.create(session=session, actor=actor, kind=STAGE, values=values)
 
@@ -121,12 +128,14 @@ def update_stage(*, session: Session, actor: Actor, record_id: int, data: StageU
     values = data.model_dump(exclude_unset=True)
     for required in ("name", "probability", "outcome"):
         if required in values and values[required] is None:
-            raise Invalid.field(("body", required), "cannot be cleared")
+            raise Invalid.field(("body", required), N_("cannot be cleared"))
     if values.get("outcome", stage.outcome) is not stage.outcome:
         in_use = select(func.count()).select_from(Deal).where(Deal.stage_id == record_id)
         if session.scalar(in_use):
             raise Conflict(
-                f"deals are in stage {record_id}; move them before making it {values['outcome']}"
+                N_("deals are in stage %(id)s; move them before making it %(outcome)s"),
+                id=record_id,
+                outcome=values["outcome"],
             )
     return records.update(session=session, actor=actor, kind=STAGE, record=stage, values=values)
 
@@ -137,7 +146,9 @@ def delete_stage(*, session: Session, actor: Actor, record_id: int) -> None:
     in_use = select(func.count()).select_from(Deal).where(Deal.stage_id == record_id)
     passed = select(func.count()).where(DealStageChange.to_stage_id == record_id)
     if session.scalar(in_use) or session.scalar(passed):
-        raise Conflict(f"deals are in stage {record_id} or have passed through it; keep it")
+        raise Conflict(
+            N_("deals are in stage %(id)s or have passed through it; keep it"), id=record_id
+        )
     records.delete(session=session, actor=actor, kind=STAGE, record=stage)
 
 
@@ -149,7 +160,7 @@ def reorder(*, session: Session, actor: Actor, pipeline_id: int, data: StageOrde
     stages = {s.id: s for s in stages_of(session=session, pipeline_id=pipeline_id)}
     if sorted(data.stage_ids) != sorted(stages):
         expected = ", ".join(map(str, sorted(stages)))
-        raise Invalid([FieldProblem(("body", "stage_ids"), f"give each of {expected} once")])
+        raise Invalid.field(("body", "stage_ids"), N_("give each of %(ids)s once"), ids=expected)
     # Two steps, so no two stages share a position in between (a unique constraint).
     for offset, stage in enumerate(stages.values()):
         stage.position = -1 - offset
@@ -166,9 +177,14 @@ def stage_in(*, session: Session, pipeline_id: int, stage_id: int | None, field:
     if stage_id is None:
         first = next((s for s in stages if s.outcome is StageOutcome.OPEN), None)
         if first is None:
-            raise Invalid.field(("body", "pipeline_id"), "the pipeline has no open stage")
+            raise Invalid.field(("body", "pipeline_id"), N_("the pipeline has no open stage"))
         return first
     found = next((s for s in stages if s.id == stage_id), None)
     if found is None:
-        raise Invalid.field(("body", field), f"stage {stage_id} is not in pipeline {pipeline_id}")
+        raise Invalid.field(
+            ("body", field),
+            N_("stage %(id)s is not in pipeline %(pipeline_id)s"),
+            id=stage_id,
+            pipeline_id=pipeline_id,
+        )
     return found

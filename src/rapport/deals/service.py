@@ -24,6 +24,7 @@ from rapport.deals import pipelines
 from rapport.deals.models import Deal, DealItem, DealStageChange, DealStatus, StageOutcome
 from rapport.deals.schemas import DealCreate, DealItemIn, DealMove, DealUpdate
 from rapport.errors import FieldProblem, Invalid
+from rapport.i18n import N_
 from rapport.products.models import Product
 
 RULE = Rule(owner=Deal.owner_id)
@@ -65,7 +66,7 @@ def _items(session: Session, items: list[DealItemIn]) -> tuple[list[dict[str, An
         product = session.get(Product, item.product_id)
         if product is None or product.deleted_at is not None or not product.is_active:
             path = ("body", "items", index, "product_id")
-            problems.append(FieldProblem(path, f"no active product {item.product_id}"))
+            problems.append(FieldProblem(path, N_("no active product %(id)s"), id=item.product_id))
             continue
         price = product.unit_price_minor if item.unit_price_minor is None else item.unit_price_minor
         row = {"product_id": product.id, "quantity": item.quantity, "unit_price_minor": price}
@@ -87,7 +88,9 @@ def _check(session: Session, actor: Actor, values: dict[str, Any]) -> None:
         )
     campaign_id = values.get("campaign_id")
     if campaign_id is not None and session.get(Campaign, campaign_id) is None:
-        raise Invalid.field(("body", "campaign_id"), f"no campaign {campaign_id}")
+        raise Invalid.field(
+            ("body", "campaign_id"), N_("no %(entity)s %(id)s"), entity="campaign", id=campaign_id
+        )
     records.check_owner(session=session, actor=actor, values=values, field="owner_id")
 
 
@@ -114,7 +117,7 @@ def create(*, session: Session, actor: Actor, data: DealCreate) -> Deal:
     if data.pipeline_id is None:
         pipeline = pipelines.default_pipeline(session=session)
         if pipeline is None:
-            raise Invalid.field(("body", "pipeline_id"), "no pipeline exists; create one first")
+            raise Invalid.field(("body", "pipeline_id"), N_("no pipeline exists; create one first"))
         values["pipeline_id"] = pipeline.id
     else:
         records.check_reference(
@@ -128,7 +131,7 @@ def create(*, session: Session, actor: Actor, data: DealCreate) -> Deal:
         session=session, pipeline_id=values["pipeline_id"], stage_id=data.stage_id, field="stage_id"
     )
     if stage.outcome is StageOutcome.LOST:
-        raise Invalid.field(("body", "stage_id"), "a new deal cannot start lost")
+        raise Invalid.field(("body", "stage_id"), N_("a new deal cannot start lost"))
     rows: list[dict[str, Any]] = []
     if data.items is not None:
         rows, values["amount_minor"] = _items(session, data.items)
@@ -163,7 +166,7 @@ def _move_values(
         session=session, pipeline_id=deal.pipeline_id, stage_id=stage_id, field="stage_id"
     )
     if stage.outcome is StageOutcome.LOST and not (lost_reason or deal.lost_reason):
-        raise Invalid.field(("body", "lost_reason"), "say why the deal was lost")
+        raise Invalid.field(("body", "lost_reason"), N_("say why the deal was lost"))
     now = utcnow()
     values: dict[str, Any] = {
         "stage_id": stage.id,
@@ -196,7 +199,7 @@ def update(*, session: Session, actor: Actor, record_id: int, data: DealUpdate) 
     values = data.model_dump(exclude_unset=True, exclude={"items", "lost_reason"})
     for required in ("name", "customer_id", "stage_id", "currency"):
         if required in values and values[required] is None:
-            raise Invalid.field(("body", required), "cannot be cleared")
+            raise Invalid.field(("body", required), N_("cannot be cleared"))
     _check(session, actor, values)
     if data.items is not None:
         rows, values["amount_minor"] = _items(session, data.items)
@@ -224,7 +227,7 @@ def update(*, session: Session, actor: Actor, record_id: int, data: DealUpdate) 
         values.update(_move_values(session, deal, new_stage, data.lost_reason))
     elif data.lost_reason is not None:
         if deal.status is not DealStatus.LOST:
-            raise Invalid.field(("body", "lost_reason"), "only a lost deal has a lost reason")
+            raise Invalid.field(("body", "lost_reason"), N_("only a lost deal has a lost reason"))
         values["lost_reason"] = data.lost_reason
     records.update(session=session, actor=actor, kind=RECORD, record=deal, values=values)
     if deal.stage_id != from_stage:

@@ -43,7 +43,7 @@ def pipelines_page(request: Request, session: SessionDep, admin: AdminUser) -> H
 
 
 def _apply(request: Request, session: Session, work: Callable[[], object]) -> Response:
-    errors = attempt(session, work)
+    errors = attempt(request, session, work)
     if errors:
         return _page(request, session, errors, status=422)
     return RedirectResponse("/settings/pipelines", status_code=303)

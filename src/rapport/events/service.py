@@ -24,6 +24,7 @@ from rapport.db import utcnow
 from rapport.errors import FieldProblem, Forbidden, Invalid
 from rapport.events.models import Event
 from rapport.events.schemas import EventCreate
+from rapport.i18n import N_
 from rapport.orders.models import Order
 from rapport.products.models import Product
 from rapport.users.models import Role
@@ -76,22 +77,22 @@ def _check(values: Mapping[str, Any], known: _Known) -> None:
     """Invalid unless the customer, product and order of ``values`` exist and fit."""
     problems = []
 
-    def bad(field: str, message: str) -> None:
-        problems.append(FieldProblem(("body", field), message))
+    def bad(field: str, template: str, /, **params: object) -> None:
+        problems.append(FieldProblem(("body", field), template, **params))
 
     customer_id, product_id, order_id = (
         values.get(f) for f in ("customer_id", "product_id", "order_id")
     )
     if customer_id is not None and customer_id not in known.customers:
-        bad("customer_id", f"no customer {customer_id}")
+        bad("customer_id", N_("no %(entity)s %(id)s"), entity="customer", id=customer_id)
     if product_id is not None and product_id not in known.products:
-        bad("product_id", f"no product {product_id}")
+        bad("product_id", N_("no %(entity)s %(id)s"), entity="product", id=product_id)
     if order_id is not None:
         buyer = known.orders.get(order_id)
         if buyer is None or buyer not in known.customers:
-            bad("order_id", f"no order {order_id}")
+            bad("order_id", N_("no %(entity)s %(id)s"), entity="order", id=order_id)
         elif customer_id is not None and buyer != customer_id:
-            bad("order_id", f"order {order_id} is another customer's")
+            bad("order_id", N_("order %(id)s is another customer's"), id=order_id)
     if problems:
         raise Invalid(problems)
 
@@ -126,5 +127,5 @@ def delete(*, session: Session, actor: Actor, record_id: int) -> None:
     """Remove an event for good; admins only, since events are a log of behaviour."""
     event = records.get(session=session, actor=actor, kind=RECORD, record_id=record_id)
     if actor.role is not Role.ADMIN:
-        raise Forbidden("only admins may delete events")
+        raise Forbidden(N_("only admins may delete events"))
     records.delete(session=session, actor=actor, kind=RECORD, record=event)

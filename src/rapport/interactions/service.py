@@ -21,6 +21,7 @@ from rapport.customers import service as customer_service
 from rapport.customers.models import Customer
 from rapport.deals.models import Deal
 from rapport.errors import FieldProblem, Invalid
+from rapport.i18n import N_
 from rapport.interactions.models import Interaction
 from rapport.interactions.schemas import InteractionCreate, InteractionUpdate
 from rapport.tickets.models import Ticket
@@ -88,7 +89,14 @@ def _check(
     problems = []
     customer_id = values["customer_id"]
     if "customer_id" in changed and customer_id not in known.customers:
-        problems.append(FieldProblem(("body", "customer_id"), f"no customer {customer_id}"))
+        problems.append(
+            FieldProblem(
+                ("body", "customer_id"),
+                N_("no %(entity)s %(id)s"),
+                entity="customer",
+                id=customer_id,
+            )
+        )
     for field, entity, owners in (
         ("deal_id", "deal", known.deals),
         ("ticket_id", "ticket", known.tickets),
@@ -97,15 +105,17 @@ def _check(
         if target is None or not {field, "customer_id"} & set(changed):
             continue
         if owners.get(target) != customer_id:
-            message = f"customer {customer_id} has no {entity} {target}"
-            problems.append(FieldProblem(("body", field), message))
+            has_no = N_("customer %(id)s has no %(entity)s %(target)s")
+            problems.append(
+                FieldProblem(("body", field), has_no, id=customer_id, entity=entity, target=target)
+            )
     if problems:
         raise Invalid(problems)
     user_id = values.get("user_id")
     if "user_id" in changed and user_id != actor.user_id:
         user = known.users.get(user_id) if user_id is not None else None
         if user_id is not None and (user is None or not user.is_active):
-            raise Invalid.field(("body", "user_id"), f"no active user {user_id}")
+            raise Invalid.field(("body", "user_id"), N_("no active user %(id)s"), id=user_id)
         may_assign(actor, user_id, user.team_id if user else None)
 
 
@@ -152,7 +162,7 @@ def update(
     values = data.model_dump(exclude_unset=True)
     for required in ("customer_id", "kind", "occurred_at"):
         if required in values and values[required] is None:
-            raise Invalid.field(("body", required), "cannot be cleared")
+            raise Invalid.field(("body", required), N_("cannot be cleared"))
     merged = {field: getattr(interaction, field) for field in _REFERENCES} | values
     _check(actor, merged, _lookup(session, actor, [merged]), changed=values.keys())
     return records.update(

@@ -31,6 +31,7 @@ from rapport.customers.models import Customer
 from rapport.db import utcnow
 from rapport.deals.models import Deal
 from rapport.errors import Conflict, FieldProblem, Invalid
+from rapport.i18n import N_
 from rapport.orders.models import Order, OrderItem, OrderStatus
 from rapport.orders.schemas import OrderCreate, OrderItemCreate, OrderUpdate
 from rapport.products.models import Product
@@ -83,34 +84,37 @@ def _priced(
     products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(wanted)))}
     problems: list[FieldProblem] = []
 
-    def bad(n: int, field: str, message: str) -> None:
-        problems.append(FieldProblem(("body", "items", n, field), message))
+    def bad(n: int, field: str, template: str, /, **params: object) -> None:
+        problems.append(FieldProblem(("body", "items", n, field), template, **params))
 
     given = currency is not None
     currencies = sorted({p.currency for p in products.values()})
     if not given and len(currencies) > 1:
-        message = f"the products are priced in {', '.join(currencies)}; give the currency"
-        problems.append(FieldProblem(("body", "currency"), message))
+        priced = N_("the products are priced in %(currencies)s; give the currency")
+        problems.append(
+            FieldProblem(("body", "currency"), priced, currencies=", ".join(currencies))
+        )
     currency = currency or (currencies[0] if currencies else get_settings().default_currency)
     lines = []
     for n, item in enumerate(items):
         product = products.get(item.product_id)
         if product is None or product.deleted_at is not None:
-            bad(n, "product_id", f"no product {item.product_id}")
+            bad(n, "product_id", N_("no %(entity)s %(id)s"), entity="product", id=item.product_id)
             continue
         if not product.is_active:
-            bad(n, "product_id", f"product {product.sku} is no longer sold")
+            bad(n, "product_id", N_("product %(sku)s is no longer sold"), sku=product.sku)
             continue
         # Without a given currency the products agree, or body.currency says they do not.
         if item.unit_price_minor is None and given and product.currency != currency:
-            bad(n, "unit_price_minor", f"the list price is in {product.currency}, not {currency}")
+            listed = N_("the list price is in %(listed)s, not %(currency)s")
+            bad(n, "unit_price_minor", listed, listed=product.currency, currency=currency)
             continue
         price = product.unit_price_minor if item.unit_price_minor is None else item.unit_price_minor
         gross = item.quantity * price
         if gross > LINE_LIMIT:
-            bad(n, "quantity", "quantity × unit price is too large")
+            bad(n, "quantity", N_("quantity × unit price is too large"))
         elif item.discount_minor > gross:
-            bad(n, "discount_minor", f"more than quantity × unit price ({gross})")
+            bad(n, "discount_minor", N_("more than quantity × unit price (%(gross)s)"), gross=gross)
         else:
             lines.append({"product_id": product.id, "quantity": item.quantity,
                           "unit_price_minor": price, "discount_minor": item.discount_minor,
@@ -127,15 +131,26 @@ def _check_links(session: Session, actor: Actor, values: dict[str, Any], custome
     if campaign_id is not None:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None or campaign.deleted_at is not None:
-            problems.append(FieldProblem(("body", "campaign_id"), f"no campaign {campaign_id}"))
+            problems.append(
+                FieldProblem(
+                    ("body", "campaign_id"),
+                    N_("no %(entity)s %(id)s"),
+                    entity="campaign",
+                    id=campaign_id,
+                )
+            )
     deal_id = values.get("deal_id")
     if deal_id is not None:
         deal = session.get(Deal, deal_id)
         if deal is None or deal.deleted_at is not None:
-            problems.append(FieldProblem(("body", "deal_id"), f"no deal {deal_id}"))
+            problems.append(
+                FieldProblem(
+                    ("body", "deal_id"), N_("no %(entity)s %(id)s"), entity="deal", id=deal_id
+                )
+            )
         elif deal.customer_id != customer_id:
-            message = f"deal {deal_id} is with another customer"
-            problems.append(FieldProblem(("body", "deal_id"), message))
+            elsewhere = N_("deal %(id)s is with another customer")
+            problems.append(FieldProblem(("body", "deal_id"), elsewhere, id=deal_id))
     if problems:
         raise Invalid(problems)
     records.check_owner(session=session, actor=actor, values=values, field="owner_id")
@@ -146,9 +161,9 @@ def _check_links(session: Session, actor: Actor, values: dict[str, Any], custome
 def _check_times(ordered_at: datetime, refunded_at: datetime | None) -> None:
     latest = utcnow() + CLOCK_SKEW
     if ordered_at > latest:
-        raise Invalid.field(("body", "ordered_at"), "is in the future")
+        raise Invalid.field(("body", "ordered_at"), N_("is in the future"))
     if refunded_at is not None and not ordered_at <= refunded_at <= latest:
-        raise Invalid.field(("body", "refunded_at"), "must be between the order and now")
+        raise Invalid.field(("body", "refunded_at"), N_("must be between the order and now"))
 
 
 def _check_number(session: Session, number: str | None, record_id: int | None) -> None:
@@ -160,7 +175,9 @@ def _check_number(session: Session, number: str | None, record_id: int | None) -
         stmt = stmt.where(Order.id != record_id)
     other = session.scalars(stmt.limit(1)).first()
     if other is not None:
-        raise Conflict(f"order {other} already has the number {number}")
+        raise Conflict(
+            N_("order %(id)s already has the number %(number)s"), id=other, number=number
+        )
 
 
 def _new_number(session: Session, ordered_at: datetime) -> str:
@@ -169,7 +186,7 @@ def _new_number(session: Session, ordered_at: datetime) -> str:
         number = f"SO{ordered_at:%Y%m%d}{secrets.token_hex(3).upper()}"
         if session.scalars(select(Order.id).where(Order.number == number)).first() is None:
             return number
-    raise Conflict("no free order number was found; send one")
+    raise Conflict(N_("no free order number was found; send one"))
 
 
 def _add_items(session: Session, order: Order, lines: list[dict[str, int]]) -> None:
@@ -215,8 +232,9 @@ def _set_refund_time(values: dict[str, Any], status: OrderStatus, current: datet
     """
     if status is not OrderStatus.REFUNDED:
         if values.get("refunded_at") is not None:
-            message = "only a refunded order has a refund time"
-            raise Invalid.field(("body", "refunded_at"), message)
+            raise Invalid.field(
+                ("body", "refunded_at"), N_("only a refunded order has a refund time")
+            )
     elif "refunded_at" in values or current is None:
         values["refunded_at"] = values.get("refunded_at") or current or utcnow()
 
@@ -224,7 +242,11 @@ def _set_refund_time(values: dict[str, Any], status: OrderStatus, current: datet
 def _check_status(order: Order, status: OrderStatus) -> None:
     """Conflict unless the order may move to ``status``."""
     if status is not order.status and status not in MOVES[order.status]:
-        raise Conflict(f"a {order.status.value} order cannot become {status.value}")
+        raise Conflict(
+            N_("a %(status)s order cannot become %(new)s"),
+            status=order.status.value,
+            new=status.value,
+        )
 
 
 def update(*, session: Session, actor: Actor, record_id: int, data: OrderUpdate) -> Order:
@@ -237,7 +259,7 @@ def update(*, session: Session, actor: Actor, record_id: int, data: OrderUpdate)
     sent = data.model_fields_set
     for required in ("status", "ordered_at", "number", "currency", "items"):
         if required in sent and getattr(data, required) is None:
-            raise Invalid.field(("body", required), "cannot be cleared")
+            raise Invalid.field(("body", required), N_("cannot be cleared"))
     status = values.get("status", order.status)
     _check_status(order, status)
     _set_refund_time(values, status, order.refunded_at)
@@ -251,7 +273,9 @@ def update(*, session: Session, actor: Actor, record_id: int, data: OrderUpdate)
         old = _lines(order.items)
         if lines != old:
             if not MOVES[order.status]:
-                raise Conflict(f"the items of a {order.status.value} order cannot change")
+                raise Conflict(
+                    N_("the items of a %(status)s order cannot change"), status=order.status.value
+                )
             replaced = (old, lines)
             values["total_minor"] = sum(line["line_total_minor"] for line in lines)
     records.update(session=session, actor=actor, kind=RECORD, record=order, values=values)

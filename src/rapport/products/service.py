@@ -16,6 +16,7 @@ from rapport import records
 from rapport.access import Actor, Rule
 from rapport.config import get_settings
 from rapport.errors import Conflict, Invalid
+from rapport.i18n import N_
 from rapport.products.models import Product, ProductCategory
 from rapport.products.schemas import CategoryCreate, CategoryUpdate, ProductCreate, ProductUpdate
 
@@ -62,7 +63,7 @@ CATEGORY_RECORD = records.RecordType(
 def _refuse_clearing(values: dict[str, Any], *names: str) -> None:
     for name in names:
         if name in values and values[name] is None:
-            raise Invalid.field(("body", name), "cannot be cleared")
+            raise Invalid.field(("body", name), N_("cannot be cleared"))
 
 
 def _check_sku(session: Session, sku: str | None, record_id: int | None) -> None:
@@ -74,13 +75,22 @@ def _check_sku(session: Session, sku: str | None, record_id: int | None) -> None
         stmt = stmt.where(Product.id != record_id)
     other = session.scalars(stmt.limit(1)).first()
     if other is not None:
-        where = " (in the recycle bin)" if other.deleted_at is not None else ""
-        raise Conflict(f"product {other.id}{where} already has the SKU {other.sku}")
+        taken = (
+            N_("product %(id)s already has the SKU %(sku)s")
+            if other.deleted_at is None
+            else N_("product %(id)s (in the recycle bin) already has the SKU %(sku)s")
+        )
+        raise Conflict(taken, id=other.id, sku=other.sku)
 
 
 def _check_category(session: Session, category_id: int | None) -> None:
     if category_id is not None and session.get(ProductCategory, category_id) is None:
-        raise Invalid.field(("body", "category_id"), f"no product category {category_id}")
+        raise Invalid.field(
+            ("body", "category_id"),
+            N_("no %(entity)s %(id)s"),
+            entity="product category",
+            id=category_id,
+        )
 
 
 def create(*, session: Session, actor: Actor, data: ProductCreate) -> Product:
@@ -110,7 +120,9 @@ def _check_category_name(session: Session, name: str | None, record_id: int | No
         stmt = stmt.where(ProductCategory.id != record_id)
     other = session.scalars(stmt.limit(1)).first()
     if other is not None:
-        raise Conflict(f"product category {other} is already called {name!r}")
+        raise Conflict(
+            N_("product category %(id)s is already called %(name)r"), id=other, name=name
+        )
 
 
 def _check_parent(session: Session, parent_id: int | None, record_id: int | None) -> None:
@@ -118,14 +130,19 @@ def _check_parent(session: Session, parent_id: int | None, record_id: int | None
     if parent_id is None:
         return
     if session.get(ProductCategory, parent_id) is None:
-        raise Invalid.field(("body", "parent_id"), f"no product category {parent_id}")
+        raise Invalid.field(
+            ("body", "parent_id"),
+            N_("no %(entity)s %(id)s"),
+            entity="product category",
+            id=parent_id,
+        )
     ancestor: int | None = parent_id
     seen: set[int] = set()
     while ancestor is not None and ancestor not in seen:
         if ancestor == record_id:
             raise Invalid.field(
                 ("body", "parent_id"),
-                "a category cannot sit inside itself or one of its own subcategories",
+                N_("a category cannot sit inside itself or one of its own subcategories"),
             )
         seen.add(ancestor)
         ancestor = session.scalar(
@@ -171,7 +188,9 @@ def delete_category(*, session: Session, actor: Actor, record_id: int) -> None:
     )
     if products:
         raise Conflict(
-            f"{products} product(s) are in product category {record_id}; move them first"
+            N_("%(count)s product(s) are in product category %(id)s; move them first"),
+            count=products,
+            id=record_id,
         )
     children = session.scalar(
         select(func.count())
@@ -180,6 +199,8 @@ def delete_category(*, session: Session, actor: Actor, record_id: int) -> None:
     )
     if children:
         raise Conflict(
-            f"product category {record_id} has {children} subcategories; move them first"
+            N_("product category %(id)s has %(count)s subcategories; move them first"),
+            id=record_id,
+            count=children,
         )
     records.delete(session=session, actor=actor, kind=CATEGORY_RECORD, record=category)

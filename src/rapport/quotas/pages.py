@@ -58,7 +58,9 @@ async def create_quota(
             form["target"] = str(round(float(target) * 100))
     data, errors = parse(request, QuotaCreate, form)
     if data is not None:
-        errors = attempt(session, lambda: service.create(session=session, actor=actor, data=data))
+        errors = attempt(
+            request, session, lambda: service.create(session=session, actor=actor, data=data)
+        )
         if not errors:
             return RedirectResponse("/settings/quotas", status_code=303)
     return _page(request, session, errors, status=422)

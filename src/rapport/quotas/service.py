@@ -11,6 +11,7 @@ from rapport import records
 from rapport.access import Actor, Rule
 from rapport.config import get_settings
 from rapport.errors import Invalid
+from rapport.i18n import N_
 from rapport.quotas.models import Quota, QuotaMetric
 from rapport.quotas.schemas import QuotaCreate
 from rapport.users.models import Team, User
@@ -33,9 +34,13 @@ def list_recent(*, session: Session, limit: int = 200) -> Sequence[Quota]:
 def create(*, session: Session, actor: Actor, data: QuotaCreate) -> Quota:
     """A new quota for a known user or team; revenue in the default currency unless named."""
     if data.user_id is not None and session.get(User, data.user_id) is None:
-        raise Invalid.field(("body", "user_id"), f"no user {data.user_id}")
+        raise Invalid.field(
+            ("body", "user_id"), N_("no %(entity)s %(id)s"), entity="user", id=data.user_id
+        )
     if data.team_id is not None and session.get(Team, data.team_id) is None:
-        raise Invalid.field(("body", "team_id"), f"no team {data.team_id}")
+        raise Invalid.field(
+            ("body", "team_id"), N_("no %(entity)s %(id)s"), entity="team", id=data.team_id
+        )
     values = data.model_dump()
     if data.metric is QuotaMetric.REVENUE:
         values["currency"] = (data.currency or get_settings().default_currency).upper()

@@ -23,6 +23,7 @@ from rapport.access import Action, Actor, Rule, condition
 from rapport.customers.models import Customer
 from rapport.customers.service import RULE as CUSTOMER_RULE
 from rapport.errors import FieldProblem, Invalid
+from rapport.i18n import N_
 from rapport.segments.models import Segment, SegmentKind, SegmentMembership
 from rapport.segments.schemas import SegmentCreate, SegmentUpdate
 
@@ -56,27 +57,33 @@ def _scalar(value: Any) -> bool:
 def _condition_problems(path: Path, item: Any) -> list[FieldProblem]:
     """What is wrong with one condition ``{"field", "op", "value"}`` at ``path``."""
     if not isinstance(item, dict):
-        return [FieldProblem(path, 'expected a condition {"field": …, "op": …, "value": …}')]
+        return [FieldProblem(path, N_('expected a condition {"field": …, "op": …, "value": …}'))]
     problems = [
-        FieldProblem((*path, key), "is not part of a condition")
+        FieldProblem((*path, key), N_("is not part of a condition"))
         for key in item
         if key not in ("field", "op", "value")
     ]
     field = item.get("field")
     if not isinstance(field, str) or not field.strip() or len(field) > 100:
-        problems.append(FieldProblem((*path, "field"), "expected a field name (1–100 characters)"))
+        problems.append(
+            FieldProblem((*path, "field"), N_("expected a field name (1–100 characters)"))
+        )
     op, value = item.get("op"), item.get("value")
     if not isinstance(op, str) or op not in OPS:
         allowed = ", ".join(sorted(OPS))
-        problems.append(FieldProblem((*path, "op"), f"expected one of {allowed}"))
+        problems.append(
+            FieldProblem((*path, "op"), N_("expected one of %(allowed)s"), allowed=allowed)
+        )
     elif op in NULL_OPS and value is not None:
-        problems.append(FieldProblem((*path, "value"), f"{op} takes no value"))
+        problems.append(FieldProblem((*path, "value"), N_("%(op)s takes no value"), op=op))
     elif op in LIST_OPS and not (
         isinstance(value, list) and value and all(_scalar(v) for v in value)
     ):
-        problems.append(FieldProblem((*path, "value"), f"{op} needs a non-empty list of values"))
+        needs = N_("%(op)s needs a non-empty list of values")
+        problems.append(FieldProblem((*path, "value"), needs, op=op))
     elif op in COMPARISONS and not _scalar(value):
-        problems.append(FieldProblem((*path, "value"), f"{op} needs a text, number or true/false"))
+        needs = N_("%(op)s needs a text, number or true/false")
+        problems.append(FieldProblem((*path, "value"), needs, op=op))
     return problems
 
 
@@ -86,11 +93,11 @@ def check_definition(kind: SegmentKind, definition: dict[str, Any]) -> dict[str,
         return definition
     path: Path = ("body", "definition")
     if len(definition) != 1 or next(iter(definition)) not in ("all", "any"):
-        raise Invalid.field(path, 'a rules segment needs {"all": [...]} or {"any": [...]}')
+        raise Invalid.field(path, N_('a rules segment needs {"all": [...]} or {"any": [...]}'))
     joiner, items = next(iter(definition.items()))
     if not isinstance(items, list) or len(items) > MAX_CONDITIONS:
-        message = f"expected a list of at most {MAX_CONDITIONS} conditions"
-        raise Invalid.field((*path, joiner), message)
+        at_most = N_("expected a list of at most %(most)s conditions")
+        raise Invalid.field((*path, joiner), at_most, most=MAX_CONDITIONS)
     problems = [
         p for i, item in enumerate(items) for p in _condition_problems((*path, joiner, i), item)
     ]
@@ -118,7 +125,7 @@ def update(*, session: Session, actor: Actor, record_id: int, data: SegmentUpdat
     values = data.model_dump(exclude_unset=True)
     for required in ("name", "kind", "definition"):
         if required in values and values[required] is None:
-            raise Invalid.field(("body", required), "cannot be cleared")
+            raise Invalid.field(("body", required), N_("cannot be cleared"))
     records.check_owner(session=session, actor=actor, values=values, field="owner_id")
     check_definition(values.get("kind", segment.kind), values.get("definition", segment.definition))
     return records.update(session=session, actor=actor, kind=RECORD, record=segment, values=values)

@@ -20,6 +20,7 @@ from rapport.customers.service import RECORD as CUSTOMER
 from rapport.customers.service import RULE as CUSTOMER_RULE
 from rapport.db import utcnow
 from rapport.errors import Conflict, FieldProblem, Invalid
+from rapport.i18n import N_
 from rapport.surveys.models import Survey, SurveyKind, SurveyResponse
 from rapport.surveys.schemas import (
     SurveyCreate,
@@ -74,17 +75,20 @@ def _scale(kind: SurveyKind, low: int | None, high: int | None) -> tuple[int, in
     standard = SCALES.get(kind)
     if standard is not None:
         expected = dict(zip(ends, standard, strict=True))
-        message = f"a {kind.value.upper()} survey's scale runs from {standard[0]} to {standard[1]}"
+        runs = N_("a %(kind)s survey's scale runs from %(low)s to %(high)s")
+        scale = {"kind": kind.value.upper(), "low": standard[0], "high": standard[1]}
         wrong = [name for name, sent in ends.items() if sent not in (None, expected[name])]
         if wrong:
-            raise Invalid([FieldProblem(("body", name), message) for name in wrong])
+            raise Invalid([FieldProblem(("body", name), runs, **scale) for name in wrong])
         return standard
     if low is None or high is None:
-        message = "a custom survey needs both ends of its scale"
+        needs = N_("a custom survey needs both ends of its scale")
         missing = [name for name, sent in ends.items() if sent is None]
-        raise Invalid([FieldProblem(("body", name), message) for name in missing])
+        raise Invalid([FieldProblem(("body", name), needs) for name in missing])
     if low >= high:
-        raise Invalid.field(("body", "scale_max"), f"must be greater than scale_min ({low})")
+        raise Invalid.field(
+            ("body", "scale_max"), N_("must be greater than scale_min (%(low)s)"), low=low
+        )
     return low, high
 
 
@@ -109,7 +113,7 @@ def update(*, session: Session, actor: Actor, record_id: int, data: SurveyUpdate
     values = data.model_dump(exclude_unset=True)
     for required in ("name", "kind", "question", "is_active"):
         if required in values and values[required] is None:
-            raise Invalid.field(("body", required), "cannot be cleared")
+            raise Invalid.field(("body", required), N_("cannot be cleared"))
     kind = values.get("kind", survey.kind)
     low = values.get("scale_min", survey.scale_min if kind is SurveyKind.CUSTOM else None)
     high = values.get("scale_max", survey.scale_max if kind is SurveyKind.CUSTOM else None)
@@ -118,10 +122,14 @@ def update(*, session: Session, actor: Actor, record_id: int, data: SurveyUpdate
     if shape != (survey.kind, survey.scale_min, survey.scale_max):
         count = _answers(session, survey.id)
         if count:
-            answers = f"{count} answer" + ("s" if count != 1 else "")
-            raise Conflict(
-                f"survey {survey.id} has {answers}; its kind and scale can no longer change"
+            answered = (
+                N_("survey %(id)s has %(count)s answer; its kind and scale can no longer change")
+                if count == 1
+                else N_(
+                    "survey %(id)s has %(count)s answers; its kind and scale can no longer change"
+                )
             )
+            raise Conflict(answered, id=survey.id, count=count)
     return records.update(session=session, actor=actor, kind=RECORD, record=survey, values=values)
 
 
@@ -131,7 +139,11 @@ def _check_ticket(session: Session, ticket_id: int | None, customer_id: int) -> 
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or ticket.deleted_at is not None or ticket.customer_id != customer_id:
         raise Invalid.field(
-            ("body", "ticket_id"), f"customer {customer_id} has no ticket {ticket_id}"
+            ("body", "ticket_id"),
+            N_("customer %(id)s has no %(entity)s %(target)s"),
+            id=customer_id,
+            entity="ticket",
+            target=ticket_id,
         )
 
 
@@ -152,8 +164,10 @@ def _check_response(
         if not survey.scale_min <= score <= survey.scale_max:
             raise Invalid.field(
                 ("body", "score"),
-                f"must be from {survey.scale_min} to {survey.scale_max}, "
-                f"the scale of survey {survey.id}",
+                N_("must be from %(low)s to %(high)s, the scale of survey %(id)s"),
+                low=survey.scale_min,
+                high=survey.scale_max,
+                id=survey.id,
             )
     customer_id = values.get("customer_id", answer.customer_id if answer else None)
     assert customer_id is not None
@@ -188,7 +202,7 @@ def update_response(
     values = data.model_dump(exclude_unset=True)
     for required in ("survey_id", "customer_id", "score", "responded_at"):
         if required in values and values[required] is None:
-            raise Invalid.field(("body", required), "cannot be cleared")
+            raise Invalid.field(("body", required), N_("cannot be cleared"))
     _check_response(session, actor, values, answer)
     return records.update(
         session=session, actor=actor, kind=RESPONSE_RECORD, record=answer, values=values

@@ -108,7 +108,7 @@ async def create_task(request: Request, session: SessionDep, actor: PageActor) -
             return RedirectResponse("/tasks", status_code=303)
         except Invalid as exc:
             session.rollback()
-            errors = invalid_errors(exc)
+            errors = invalid_errors(request, exc)
     return _page(request, session, actor, actor.user_id or 0, errors, status=422)
 
 

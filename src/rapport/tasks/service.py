@@ -19,6 +19,7 @@ from rapport.customers.models import Customer
 from rapport.db import utcnow
 from rapport.deals import service as deal_service
 from rapport.errors import FieldProblem, Invalid
+from rapport.i18n import N_
 from rapport.tasks.models import Task, TaskStatus
 from rapport.tasks.schemas import TaskCreate, TaskUpdate
 from rapport.tickets import service as ticket_service
@@ -90,15 +91,22 @@ def _check_references(
             continue
         seen = records.select_visible(kind, actor).where(kind.key == target)
         owner = session.scalar(seen.with_only_columns(kind.model.customer_id))
+        path = ("body", field)
         if owner is None:
-            problems.append(FieldProblem(("body", field), f"no {entity} {target}"))
+            problems.append(
+                FieldProblem(path, N_("no %(entity)s %(id)s"), entity=entity, id=target)
+            )
         elif merged.get("customer_id") is None:
             if not _sees_customer(session, actor, owner):
-                problems.append(FieldProblem(("body", field), f"no {entity} {target}"))
+                problems.append(
+                    FieldProblem(path, N_("no %(entity)s %(id)s"), entity=entity, id=target)
+                )
             values["customer_id"] = merged["customer_id"] = owner
         elif merged["customer_id"] != owner:
-            message = f"customer {merged['customer_id']} has no {entity} {target}"
-            problems.append(FieldProblem(("body", field), message))
+            has_no = N_("customer %(id)s has no %(entity)s %(target)s")
+            problems.append(
+                FieldProblem(path, has_no, id=merged["customer_id"], entity=entity, target=target)
+            )
     if problems:
         raise Invalid(problems)
 
@@ -109,7 +117,7 @@ def _check_assignee(session: Session, actor: Actor, assignee_id: int | None) -> 
         return
     user = session.get(User, assignee_id) if assignee_id is not None else None
     if assignee_id is not None and (user is None or not user.is_active):
-        raise Invalid.field(("body", "assignee_id"), f"no active user {assignee_id}")
+        raise Invalid.field(("body", "assignee_id"), N_("no active user %(id)s"), id=assignee_id)
     may_assign(actor, assignee_id, user.team_id if user else None)
 
 
@@ -139,7 +147,7 @@ def update(*, session: Session, actor: Actor, record_id: int, data: TaskUpdate) 
     values = data.model_dump(exclude_unset=True)
     for required in ("title", "status", "priority"):
         if required in values and values[required] is None:
-            raise Invalid.field(("body", required), "cannot be cleared")
+            raise Invalid.field(("body", required), N_("cannot be cleared"))
     _check_references(session, actor, values, task)
     if "assignee_id" in values:
         _check_assignee(session, actor, values["assignee_id"])

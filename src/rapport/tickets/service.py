@@ -21,6 +21,7 @@ from rapport.customers.service import RECORD as CUSTOMER
 from rapport.customers.service import RULE as CUSTOMER_RULE
 from rapport.db import utcnow
 from rapport.errors import Invalid
+from rapport.i18n import N_
 from rapport.orders.models import Order
 from rapport.products.models import Product
 from rapport.tickets.models import Ticket, TicketStatus
@@ -62,7 +63,13 @@ def check_order(*, session: Session, order_id: int | None, customer_id: int, fie
         return
     order = session.get(Order, order_id)
     if order is None or order.deleted_at is not None or order.customer_id != customer_id:
-        raise Invalid.field(("body", field), f"customer {customer_id} has no order {order_id}")
+        raise Invalid.field(
+            ("body", field),
+            N_("customer %(id)s has no %(entity)s %(target)s"),
+            id=customer_id,
+            entity="order",
+            target=order_id,
+        )
 
 
 def _check_references(
@@ -82,7 +89,9 @@ def _check_references(
     if product_id is not None:
         product = session.get(Product, product_id)
         if product is None or product.deleted_at is not None:
-            raise Invalid.field(("body", "product_id"), f"no product {product_id}")
+            raise Invalid.field(
+                ("body", "product_id"), N_("no %(entity)s %(id)s"), entity="product", id=product_id
+            )
     records.check_owner(session=session, actor=actor, values=values, field="assignee_id")
 
 
@@ -111,10 +120,10 @@ def _check_times(values: dict[str, Any], ticket: Ticket | None) -> None:
         at = values.get(name, getattr(ticket, name) if ticket else None)
         if at is not None and opened_at is not None and at < opened_at:
             if name == "first_response_at" and name in values:
-                message = f"is before the ticket was opened ({opened_at.isoformat()})"
-                raise Invalid.field(("body", name), message)
-            message = f"is after the ticket's {name} ({at.isoformat()})"
-            raise Invalid.field(("body", "opened_at"), message)
+                before = N_("is before the ticket was opened (%(at)s)")
+                raise Invalid.field(("body", name), before, at=opened_at.isoformat())
+            after = N_("is after the ticket's %(field)s (%(at)s)")
+            raise Invalid.field(("body", "opened_at"), after, field=name, at=at.isoformat())
 
 
 def create(*, session: Session, actor: Actor, data: TicketCreate) -> Ticket:
@@ -139,7 +148,7 @@ def update(*, session: Session, actor: Actor, record_id: int, data: TicketUpdate
     values = data.model_dump(exclude_unset=True)
     for required in REQUIRED:
         if required in values and values[required] is None:
-            raise Invalid.field(("body", required), "cannot be cleared")
+            raise Invalid.field(("body", required), N_("cannot be cleared"))
     _check_references(session, actor, values, ticket)
     if "status" in values:
         values.update(_status_times(values["status"], ticket.status, ticket.resolved_at, utcnow()))

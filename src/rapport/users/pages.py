@@ -109,7 +109,9 @@ async def update_profile(
         )
     except Invalid as exc:
         session.rollback()
-        return _profile(request, session, user, errors=invalid_errors(exc), status_code=422)
+        return _profile(
+            request, session, user, errors=invalid_errors(request, exc), status_code=422
+        )
     request.session["locale"] = user.locale
     notice = _("Password changed. Your other sessions are signed out.") if data.password else None
     return _profile(request, session, user, notice=notice or _("Profile saved."))

@@ -11,6 +11,7 @@ from rapport import records
 from rapport.access import Actor, Rule
 from rapport.db import utcnow
 from rapport.errors import Conflict, Invalid
+from rapport.i18n import N_
 from rapport.users import sessions, tokens
 from rapport.users.models import Role, Team, User
 from rapport.users.schemas import ProfileUpdate, TeamCreate, TeamUpdate, UserCreate, UserUpdate
@@ -95,13 +96,15 @@ TEAM_RECORD = records.RecordType(
 
 def _check_team(session: Session, team_id: int | None) -> None:
     if team_id is not None and session.get(Team, team_id) is None:
-        raise Invalid.field(("body", "team_id"), f"no team {team_id}")
+        raise Invalid.field(
+            ("body", "team_id"), N_("no %(entity)s %(id)s"), entity="team", id=team_id
+        )
 
 
 def _check_email_free(session: Session, email: str, user_id: int | None) -> None:
     other = get_by_email(session=session, email=email)
     if other is not None and other.id != user_id:
-        raise Conflict(f"a user with {email} already exists")
+        raise Conflict(N_("a user with %(email)s already exists"), email=email)
 
 
 def create_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
@@ -125,13 +128,13 @@ def update_user(*, session: Session, actor: Actor, record_id: int, data: UserUpd
     values = data.model_dump(exclude_unset=True)
     for required in ("email", "name", "role", "locale", "is_active", "password"):
         if required in values and values[required] is None:
-            raise Invalid.field(("body", required), "cannot be cleared")
+            raise Invalid.field(("body", required), N_("cannot be cleared"))
     if "team_id" in values:
         _check_team(session, values["team_id"])
     if "email" in values:
         _check_email_free(session, values["email"], user.id)
     if values.get("is_active") is False and user.id == actor.user_id:
-        raise Conflict("you cannot deactivate your own account")
+        raise Conflict(N_("you cannot deactivate your own account"))
     if "password" in values:
         values["password_hash"] = hash_password(values.pop("password"))
     if (values.get("is_active") is False and user.is_active) or "password_hash" in values:
@@ -154,10 +157,10 @@ def update_profile(
     values = data.model_dump(exclude_unset=True, exclude={"current_password"})
     for required in ("name", "locale", "password"):
         if required in values and values[required] is None:
-            raise Invalid.field(("body", required), "cannot be cleared")
+            raise Invalid.field(("body", required), N_("cannot be cleared"))
     if "password" in values:
         if not verify_password(user, data.current_password or ""):
-            raise Invalid.field(("body", "current_password"), "is not your current password")
+            raise Invalid.field(("body", "current_password"), N_("is not your current password"))
         values["password_hash"] = hash_password(values.pop("password"))
         sessions.end_all(session=session, user_id=user.id, keep=keep_session)
     return records.update(session=session, actor=actor, kind=RECORD, record=user, values=values)
@@ -190,7 +193,7 @@ def update_team(*, session: Session, actor: Actor, record_id: int, data: TeamUpd
     values = data.model_dump(exclude_unset=True)
     if "name" in values:
         if not values["name"]:
-            raise Invalid.field(("body", "name"), "cannot be empty")
+            raise Invalid.field(("body", "name"), N_("cannot be empty"))
         _check_team_name(session, values["name"], record_id)
     return records.update(
         session=session, actor=actor, kind=TEAM_RECORD, record=team, values=values
@@ -200,4 +203,4 @@ def update_team(*, session: Session, actor: Actor, record_id: int, data: TeamUpd
 def _check_team_name(session: Session, name: str, team_id: int | None) -> None:
     other = session.scalars(select(Team).where(Team.name == name)).first()
     if other is not None and other.id != team_id:
-        raise Conflict(f"team {other.id} is already called {name}")
+        raise Conflict(N_("team %(id)s is already called %(name)s"), id=other.id, name=name)

@@ -64,7 +64,9 @@ async def save_thresholds(
                 errors[name] = gettext_for(request)("Enter a whole number.")
     if not errors:
         errors = attempt(
-            session, lambda: app_settings.update(session=session, actor=actor, values=values)
+            request,
+            session,
+            lambda: app_settings.update(session=session, actor=actor, values=values),
         )
     if errors:
         return _index(request, session, errors, status=422)
@@ -107,7 +109,7 @@ async def create_user(
     data, errors = parse(request, UserCreate, form)
     if data is not None:
         errors = attempt(
-            session, lambda: service.create_user(session=session, actor=actor, data=data)
+            request, session, lambda: service.create_user(session=session, actor=actor, data=data)
         )
         if not errors:
             return RedirectResponse("/settings/users", status_code=303)
@@ -123,6 +125,7 @@ async def update_user(
     data, errors = parse(request, UserUpdate, form)
     if data is not None:
         errors = attempt(
+            request,
             session,
             lambda: service.update_user(session=session, actor=actor, record_id=user_id, data=data),
         )
@@ -157,7 +160,7 @@ async def create_team(
     data, errors = parse(request, TeamCreate, await request.form())
     if data is not None:
         errors = attempt(
-            session, lambda: service.create_team(session=session, actor=actor, data=data)
+            request, session, lambda: service.create_team(session=session, actor=actor, data=data)
         )
         if not errors:
             return RedirectResponse("/settings/teams", status_code=303)
@@ -172,6 +175,7 @@ async def rename_team(
     data, errors = parse(request, TeamUpdate, await request.form())
     if data is not None:
         errors = attempt(
+            request,
             session,
             lambda: service.update_team(session=session, actor=actor, record_id=team_id, data=data),
         )

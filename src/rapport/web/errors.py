@@ -21,6 +21,7 @@ from rapport.errors import ServiceError
 from rapport.i18n import gettext_for
 from rapport.templating import render
 from rapport.web.deps import SignInRequired
+from rapport.web.messages import error_message
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 _API_PREFIXES: Final = ("/api/", "/auth/", "/docs", "/openapi.json")
@@ -72,7 +73,7 @@ def _either(
 
 def _service_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
-    return error_page(request, exc.status, exc.message)
+    return error_page(request, exc.status, error_message(request, exc))
 
 
 def _http_page(request: Request, exc: Exception) -> Response:

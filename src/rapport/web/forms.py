@@ -19,10 +19,11 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from rapport.config import get_settings
-from rapport.errors import Conflict, Invalid
+from rapport.errors import Conflict, Invalid, ServiceError
 from rapport.i18n import N_, gettext_for
 from rapport.normalize import InputError
 from rapport.web.csrf import CSRF_FIELD
+from rapport.web.messages import error_message, problem_message
 
 M = TypeVar("M", bound=BaseModel)
 FieldErrors = dict[str, str]
@@ -115,7 +116,7 @@ def message_of(request: Request, error: Mapping[str, Any]) -> str:
     if known is not None:
         return _(known)
     text = str(error.get("msg", "")).removeprefix("Value error, ")
-    return text[:1].upper() + text[1:] if text else _("This value is not valid.")
+    return _sentence(text) if text else _("This value is not valid.")
 
 
 def validation_errors(request: Request, exc: ValidationError) -> FieldErrors:
@@ -126,13 +127,21 @@ def validation_errors(request: Request, exc: ValidationError) -> FieldErrors:
     return found
 
 
-def invalid_errors(exc: Invalid) -> FieldErrors:
-    """The fields a service named as wrong, with its messages."""
+def invalid_errors(request: Request, exc: Invalid) -> FieldErrors:
+    """The fields a service named as wrong, with its messages in the reader's language."""
     found: FieldErrors = {}
     for problem in exc.problems:
-        text = problem.message
-        found.setdefault(field_of(problem.path), text[:1].upper() + text[1:])
+        found.setdefault(field_of(problem.path), _sentence(problem_message(request, problem)))
     return found
+
+
+def refusal(request: Request, exc: ServiceError) -> str:
+    """Why a service refused, as a sentence in the reader's language (for a whole form)."""
+    return _sentence(error_message(request, exc))
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def local_times(form: FormData | Mapping[str, Any], *names: str) -> dict[str, Any]:
@@ -172,15 +181,15 @@ def parse(
         return None, validation_errors(request, exc)
 
 
-def attempt(session: Session, action: Callable[[], object]) -> FieldErrors:
+def attempt(request: Request, session: Session, action: Callable[[], object]) -> FieldErrors:
     """Run a service call; when it refuses (Invalid, Conflict), roll back and give its
     reasons by field (a conflict belongs to the whole form, ``__all__``)."""
     try:
         action()
     except Invalid as exc:
         session.rollback()
-        return invalid_errors(exc)
+        return invalid_errors(request, exc)
     except Conflict as exc:
         session.rollback()
-        return {"__all__": exc.message[:1].upper() + exc.message[1:]}
+        return {"__all__": refusal(request, exc)}
     return {}
