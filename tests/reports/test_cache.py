@@ -4,10 +4,14 @@ background when they expire, while the old one goes on answering."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from rapport.access import Actor
 from rapport.db import make_engine
@@ -76,61 +80,61 @@ def _waited(check: Any) -> Any:
     raise AssertionError("the refresh did not happen")
 
 
-def test_results_outlive_a_restart_and_are_then_read_again(tmp_path: Path) -> None:
+@dataclass
+class Kept:
+    """A database, and a store where a cache that counted its customers kept the count."""
+
+    url: str
+    engine: Engine
+    store: Path
+    read_at: datetime
+
+    def restarted(self) -> AnalyticsCache:
+        return AnalyticsCache(self.engine, "UTC", seconds=3600, store=self.store)
+
+
+@pytest.fixture
+def kept(tmp_path: Path) -> Iterator[Kept]:
     url = f"sqlite:///{tmp_path / 'kept.db'}"
     load_tables(url, {"customers": [customer_row(1, "web"), customer_row(2, "web")]})
     engine = make_engine(url)
     store = tmp_path / "store"
-    admin = Actor(1, Role.ADMIN)
     before = AnalyticsCache(engine, "UTC", seconds=3600, store=store)
-    _counted, read_at = before.compute(admin, "count", _counter([]))
+    _counted, read_at = before.compute(Actor(1, Role.ADMIN), "count", _counter([]))
     before.save()
     load_tables(url, {"customers": [customer_row(3, "web")]})  # changed while it was down
+    yield Kept(url, engine, store, read_at)
+    engine.dispose()
 
+
+def test_results_outlive_a_restart_and_are_then_read_again(kept: Kept) -> None:
     calls: list[int] = []
-    after = AnalyticsCache(engine, "UTC", seconds=3600, store=store)
+    after = kept.restarted()
     assert after.load() == 1
-    kept, when = after.compute(Actor(2, Role.ANALYST), "count", _counter(calls))
-    assert (kept, when, calls) == (2, read_at, [])  # at once, saying when it was read
+    admin = Actor(1, Role.ADMIN)
+    counted, when = after.compute(Actor(2, Role.ANALYST), "count", _counter(calls))
+    assert (counted, when, calls) == (2, kept.read_at, [])  # at once, saying when it was read
     _fresh, newer = _waited(
         lambda: (found := after.compute(admin, "count", _counter(calls)))[0] == 3 and found
     )
-    assert newer > read_at and calls == [1]  # read again in the background, once
-    engine.dispose()
+    assert newer > kept.read_at and calls == [1]  # read again in the background, once
 
 
-def test_a_restarted_server_computes_what_it_did_not_keep_on_fresh_data(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'kept.db'}"
-    load_tables(url, {"customers": [customer_row(1, "web")]})
-    engine = make_engine(url)
-    store = tmp_path / "store"
-    before = AnalyticsCache(engine, "UTC", seconds=3600, store=store)
-    before.compute(Actor(1, Role.ADMIN), "count", _counter([]))
-    before.save()
-    load_tables(url, {"customers": [customer_row(2, "web")]})
-    after = AnalyticsCache(engine, "UTC", seconds=3600, store=store)
+def test_a_restarted_server_computes_what_it_did_not_keep_on_fresh_data(kept: Kept) -> None:
+    after = kept.restarted()
     after.load()
     other, _when = after.compute(Actor(1, Role.ADMIN), "another", _counter([]))
-    assert other == 2  # not kept: waits for the new snapshot rather than the kept one
-    engine.dispose()
+    assert other == 3  # not kept: waits for the new snapshot rather than the kept one
 
 
 def test_results_another_version_kept_are_ignored(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kept: Kept, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'kept.db'}"
-    load_tables(url, {"customers": [customer_row(1, "web")]})
-    engine = make_engine(url)
-    store = tmp_path / "store"
-    before = AnalyticsCache(engine, "UTC", seconds=3600, store=store)
-    before.compute(Actor(1, Role.ADMIN), "count", _counter([]))
-    before.save()
     monkeypatch.setattr(cache_module, "__version__", "99.0")
-    assert AnalyticsCache(engine, "UTC", seconds=3600, store=store).load() == 0
-    (store / next(store.iterdir()).name).write_bytes(b"not a pickle")
+    assert kept.restarted().load() == 0
     monkeypatch.undo()
-    assert AnalyticsCache(engine, "UTC", seconds=3600, store=store).load() == 0
-    engine.dispose()
+    (kept.store / next(kept.store.iterdir()).name).write_bytes(b"not a pickle")
+    assert kept.restarted().load() == 0
 
 
 def test_a_refresh_computes_todays_defaults_and_drops_what_nobody_asked(tmp_path: Path) -> None:
