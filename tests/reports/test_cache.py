@@ -1,5 +1,6 @@
 """The analytics snapshots: shared by users who see the same records, refreshed in the
-background when they expire, while the old one goes on answering."""
+background when they expire, while the old one goes on answering, and kept across a
+restart."""
 
 from __future__ import annotations
 
