@@ -19,7 +19,7 @@ from rapport.audit.models import ChangeSource
 from rapport.customers.models import Customer, CustomerKind
 from rapport.db import make_engine, make_sessionmaker, session_scope
 from rapport.imports import service
-from rapport.imports.models import ImportJob, ImportStatus
+from rapport.imports.models import ImportJob, ImportRowError, ImportStatus
 from rapport.users.models import Role, User
 from tests.conftest import empty_database
 from tests.imports.killing import run_until_killed
@@ -109,6 +109,25 @@ def test_gb18030_file_with_bad_rows_lands_the_good_ones_and_reports_the_rest(
     assert errors[0][1:3] == ["手机", "12345"]
     assert errors[1][1] == "姓名" and "name" in errors[1][3]
     assert {tuple(e[1:3]) for e in errors[2:]} == {("邮箱", "not-an-email"), ("生日", "1985/13/01")}
+
+
+def test_a_refused_row_keeps_the_words_its_reason_is_said_with(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    job = _import(factory, _write_csv(tmp_path / "客户.csv", GENERIC_ROWS, "utf-8"))
+    with factory() as session:
+        stmt = select(ImportRowError).where(ImportRowError.job_id == job.id)
+        kept = {e.column: e for e in session.scalars(stmt)}
+    email, birthday = kept["邮箱"], kept["生日"]
+    assert email.reason_template == "“%(text)s” is not an email address."
+    assert email.reason_params == {"text": "not-an-email"}
+    assert "not-an-email" in email.reason and email.reason != email.reason_template
+    assert (birthday.reason, birthday.reason_template) == (
+        "month must be in 1..12",
+        "is not a real date",
+    )
+    assert kept["姓名"].reason == "is empty: every customer needs a name"
+    assert kept["姓名"].reason_template is None  # its English is its msgid
 
 
 def test_importing_the_same_file_twice_creates_no_duplicates(

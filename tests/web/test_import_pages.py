@@ -83,3 +83,22 @@ def test_a_draft_never_imported_is_removed_after_a_week(cast: Cast) -> None:
     assert not draft.exists()
     assert visitor.client.get(f"/imports/draft/{forgotten}").status_code == 404
     assert visitor.client.get(f"/imports/draft/{recent}").status_code == 200
+
+
+def test_the_refused_rows_are_said_in_the_readers_language(cast: Cast) -> None:
+    visitor = sign_in(cast, "rep_a")
+    assert visitor.post("/language", {"lang": "zh_CN", "next": "/imports"}).status_code == 303  # type: ignore[attr-defined]
+    token = _upload(visitor)
+    unnamed: Any = visitor.post(
+        f"/imports/draft/{token}", {"action": "dry_run", "map-0": "", "map-1": "email"}
+    )
+    assert "没有列提供客户名称" in unnamed.text
+    started: Any = visitor.post(
+        f"/imports/draft/{token}", {"action": "dry_run", "map-0": "name", "map-1": "email",
+                                    "map-2": "mobile", "policy": "skip"},
+    )  # fmt: skip
+    job_page = _finished(visitor, started.headers["location"])
+    assert "“bad-email”不是有效的邮箱地址。" in job_page
+    job_id = started.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    refused = cast.client("rep_a").get(f"/api/v1/imports/{job_id}/errors").text
+    assert "bad-email" in refused and "不是有效的邮箱地址" not in refused  # the API's English

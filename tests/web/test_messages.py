@@ -27,13 +27,13 @@ def test_a_template_and_its_words_are_translated() -> None:
 
 
 def test_an_order_status_is_a_word_but_a_name_is_not() -> None:
-    status = {"status": "paid", "new": "pending"}
-    assert translate(_zh, N_("a %(status)s order cannot become %(new)s"), status) == (
+    status = {"status": "paid", "new_status": "pending"}
+    assert translate(_zh, N_("a %(status)s order cannot become %(new_status)s"), status) == (
         "已支付的订单不能改为待处理"
     )
-    named = {"id": 3, "name": "Sales"}
+    named = {"id": 3, "name": "open"}  # a team someone called "open"
     assert translate(_zh, N_("team %(id)s is already called %(name)s"), named) == (
-        "团队 3 已在使用名称 Sales"
+        "团队 3 已在使用名称 open"
     )
 
 

@@ -14,42 +14,45 @@ from typing import Final
 
 from babel.numbers import get_currency_precision
 
+from rapport.i18n import N_
+from rapport.imports.reasons import CellError
+
 _AMOUNT: Final = re.compile(r"[¥￥$€£\s,]|^(CNY|RMB|USD|EUR|GBP)|(CNY|RMB|USD|EUR|GBP|元)$")
 
 
 def amount_minor(text: str, currency: str) -> int:
-    """``text`` (an amount in ``currency``'s major unit) in minor units; ValueError if not."""
+    """``text`` (an amount in ``currency``'s major unit) in minor units; CellError if not."""
     cleaned = _AMOUNT.sub("", text.strip().upper())
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError("is not an amount; write it like 1299.00") from None
+        raise CellError(N_("is not an amount; write it like 1299.00")) from None
     if not value.is_finite() or value < 0:
-        raise ValueError("must be an amount of zero or more")
+        raise CellError(N_("must be an amount of zero or more"))
     minor = value.scaleb(get_currency_precision(currency))
     if minor != minor.to_integral_value():
-        raise ValueError(f"has more decimals than {currency} has")
+        raise CellError(N_("has more decimals than %(currency)s has"), currency=currency)
     return int(minor)
 
 
 def whole_number(text: str) -> int:
-    """A whole number written with or without thousands separators; ValueError if not."""
+    """A whole number written with or without thousands separators; CellError if not."""
     cleaned = text.strip().replace(",", "")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError("is not a whole number") from None
+        raise CellError(N_("is not a whole number")) from None
     if not value.is_finite() or value != value.to_integral_value():
-        raise ValueError("is not a whole number")
+        raise CellError(N_("is not a whole number"))
     return int(value)
 
 
 def choice(text: str, words: dict[str, str], hint: str) -> str:
-    """The value that ``text`` names in ``words`` (lower-cased keys); ValueError with
-    ``hint`` if none does."""
+    """The value that ``text`` names in ``words`` (lower-cased keys); CellError with
+    ``hint`` (a template marked with ``N_``) if none does."""
     found = words.get(re.sub(r"[\s_\-]+", " ", text.strip().lower()))
     if found is None:
-        raise ValueError(hint)
+        raise CellError(hint)
     return found
 
 

@@ -26,6 +26,8 @@ from rapport.customers import names
 from rapport.customers.models import Customer, CustomerKind
 from rapport.customers.names import has_han
 from rapport.customers.schemas import CustomerCreate
+from rapport.i18n import N_
+from rapport.imports.reasons import CellError, Reason
 
 _GENDERS: Final = {
     "m": "male", "male": "male", "man": "male", "男": "male", "先生": "male",
@@ -67,16 +69,19 @@ class Converted:
     created_at: datetime | None = None
     latin: str | None = None  # the name in Latin letters, for a new customer
     row: list[Any] | None = None  # the new customer's NEW_COLUMNS, ready for the driver
-    problems: list[tuple[str, str, str]] = field(default_factory=list)  # column, value, why
+    problems: list[tuple[str, str, Reason]] = field(default_factory=list)  # column, value, why
 
 
 def parse_date(text: str) -> date:
     """A date written as 2026-06-30, 2026/6/30, 2026.6.30 or 2026年6月30日."""
     match = _DATE.fullmatch(text.strip())
     if match is None:
-        raise ValueError("write dates as 2026-06-30 (or 2026/6/30, 2026年6月30日)")
+        raise CellError(N_("write dates as 2026-06-30 (or 2026/6/30, 2026年6月30日)"))
     year, month, day = (int(part) for part in match.groups())
-    return date(year, month, day)
+    try:
+        return date(year, month, day)
+    except ValueError as error:  # 1985/13/01: in English, the library's words
+        raise CellError.said(str(error), N_("is not a real date")) from None
 
 
 def parse_moment(text: str) -> datetime:
@@ -102,13 +107,13 @@ def convert(raw: dict[str, str], columns: dict[str, str]) -> Converted:
     """The customer in ``raw`` (Rapport field → cell text); ``columns`` names the source."""
     out = Converted()
 
-    def bad(field_name: str, message: str) -> None:
+    def bad(field_name: str, reason: Reason) -> None:
         column = columns.get(field_name, field_name)
-        out.problems.append((column, raw.get(field_name, ""), message))
+        out.problems.append((column, raw.get(field_name, ""), reason))
 
     text = {k: v.strip() for k, v in raw.items() if v and v.strip()}
     for key in [k for k, v in text.items() if "\x00" in v]:
-        bad(key, "contains the NUL character, which no text may hold")
+        bad(key, Reason.of(N_("contains the NUL character, which no text may hold")))
         del text[key]
     values: dict[str, Any] = {}
     name = _name(text)
@@ -117,13 +122,13 @@ def convert(raw: dict[str, str], columns: dict[str, str]) -> Converted:
     if "kind" in text:
         kind = _KINDS.get(text["kind"].lower())
         if kind is None:
-            bad("kind", "write person or company (个人 / 公司)")
+            bad("kind", Reason.of(N_("write person or company (个人 / 公司)")))
         else:
             values["kind"] = kind
     if "gender" in text:
         gender = _GENDERS.get(text["gender"].lower())
         if gender is None:
-            bad("gender", "write male or female (男 / 女)")
+            bad("gender", Reason.of(N_("write male or female (男 / 女)")))
         else:
             values["gender"] = gender
     phone = text.get("mobile") or text.get("phone")
@@ -138,12 +143,12 @@ def convert(raw: dict[str, str], columns: dict[str, str]) -> Converted:
         try:
             values["birthday"] = parse_date(text["birthday"])
         except ValueError as error:
-            bad("birthday", str(error))
+            bad("birthday", Reason.of_error(error))
     if "created_at" in text:
         try:
             out.created_at = parse_moment(text["created_at"])
         except ValueError as error:
-            bad("created_at", str(error))
+            bad("created_at", Reason.of_error(error))
     out.company_name = text.get("company_name")
     out.owner = text.get("owner_email")
     try:
@@ -152,11 +157,11 @@ def convert(raw: dict[str, str], columns: dict[str, str]) -> Converted:
         for problem in error.errors():
             where = str(problem["loc"][0]) if problem["loc"] else "name"
             source = "mobile" if where == "phone" and "mobile" in text else where
-            message = str(problem["msg"]).removeprefix("Value error, ")
+            reason = Reason.of_validation(problem)
             if where == "name" and "name" not in text:
                 source = "first_name" if "first_name" in columns else "name"
-                message = "is empty: every customer needs a name"
-            bad(source, message)
+                reason = Reason.of(N_("is empty: every customer needs a name"))
+            bad(source, reason)
         return out
     out.values = checked.model_dump(exclude_unset=True)
     return out

@@ -22,21 +22,36 @@ from rapport.config import get_settings
 from rapport.customers.models import Customer
 from rapport.customers.service import RECORD as CUSTOMER
 from rapport.deals.models import Pipeline, Stage, StageOutcome
+from rapport.i18n import N_
 from rapport.imports.cells import LOST, WON
 from rapport.imports.presets import fold
+from rapport.imports.reasons import CellError
 from rapport.orders.models import Order
 from rapport.products.models import Product
 from rapport.surveys.models import Survey
 from rapport.users.models import User
 
 CUSTOMER_KEYS = ("customer_external_id", "customer_email", "customer_phone", "customer_name")
-_DESCRIBED = {
-    "customer_external_id": "external id", "customer_email": "email",
-    "customer_phone": "phone", "customer_name": "name",
+# Why no single customer has what a row names, by the field that names it.
+_NO_CUSTOMER = {
+    "customer_external_id": N_("no customer you can see has this external id"),
+    "customer_email": N_("no customer you can see has this email"),
+    "customer_phone": N_("no customer you can see has this phone"),
+    "customer_name": N_("no customer you can see has this name"),
+}
+_SEVERAL = {
+    "customer_external_id": N_("%(count)s customers have this external id; name the customer "
+                               "by external id, email or phone"),
+    "customer_email": N_("%(count)s customers have this email; name the customer by external "
+                         "id, email or phone"),
+    "customer_phone": N_("%(count)s customers have this phone; name the customer by external "
+                         "id, email or phone"),
+    "customer_name": N_("%(count)s customers have this name; name the customer by external id, "
+                        "email or phone"),
 }  # fmt: skip
 
 
-class LookupError_(ValueError):
+class LookupError_(CellError):
     """A reference that names nothing (or more than one thing); the message says which."""
 
 
@@ -142,7 +157,9 @@ class Lookups:
         first field given when none finds exactly one."""
         given = [k for k in CUSTOMER_KEYS if row.get(k)]
         if not given:
-            raise LookupError_("no column names the customer (external id, email, phone or name)")
+            raise LookupError_(
+                N_("no column names the customer (external id, email, phone or name)")
+            )
         for key in given:
             text = row[key]
             text = {"customer_email": _normal_email, "customer_phone": _normal_phone}.get(key, str)(
@@ -152,24 +169,22 @@ class Lookups:
             if len(found) == 1:
                 return key, found[0]
             if len(found) > 1:
-                raise LookupError_(
-                    f"{len(found)} customers have this {_DESCRIBED[key]}; "
-                    "name the customer by external id, email or phone"
-                )
-        raise LookupError_(f"no customer you can see has this {_DESCRIBED[given[0]]}")
+                raise LookupError_(_SEVERAL[key], count=len(found))
+        raise LookupError_(_NO_CUSTOMER[given[0]])
 
     def user(self, text: str) -> int:
         """The active user with this email or name."""
         found = self.users.get(text.lower() if "@" in text else text)
         if found is None:
-            raise LookupError_("no active user with this email or name")
+            raise LookupError_(N_("no active user with this email or name"))
         return found
 
-    def named(self, table: dict[str, int], text: str, what: str) -> int:
-        """The id that ``text`` names in ``table`` (products, orders …)."""
+    def named(self, table: dict[str, int], text: str, missing: str) -> int:
+        """The id that ``text`` names in ``table`` (products, orders …); LookupError_ with
+        ``missing`` (a template of ``text``) if none."""
         found = table.get(text)
         if found is None:
-            raise LookupError_(f"no {what} {text!r}")
+            raise LookupError_(missing, text=text)
         return found
 
     def pipeline(self, text: str | None) -> Pipeline:
@@ -180,8 +195,8 @@ class Lookups:
             ):
                 return pipeline
         if text is None:
-            raise LookupError_("there is no default pipeline; name one or create one first")
-        raise LookupError_(f"no pipeline {text!r}")
+            raise LookupError_(N_("there is no default pipeline; name one or create one first"))
+        raise LookupError_(N_("no pipeline %(text)r"), text=text)
 
     @staticmethod
     def stage(pipeline: Pipeline, text: str) -> Stage:
@@ -196,4 +211,9 @@ class Lookups:
             if outcome is not None and stage.outcome is outcome:
                 return stage
         names = ", ".join(stage.name for stage in pipeline.stages)
-        raise LookupError_(f"pipeline {pipeline.name!r} has no stage {text!r} (it has {names})")
+        raise LookupError_(
+            N_("pipeline %(pipeline)r has no stage %(text)r (it has %(names)s)"),
+            pipeline=pipeline.name,
+            text=text,
+            names=names,
+        )

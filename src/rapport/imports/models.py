@@ -52,7 +52,13 @@ class ImportJob(TimestampMixin, Base):
 
 
 class ImportRowError(Base):
-    """Why one row (and column) of an import was rejected."""
+    """Why one row (and column) of an import was rejected.
+
+    ``reason`` is in English; ``reason_template`` and ``reason_params``, when kept, are
+    the gettext template and params it was made from, for the wizard to say it in the
+    reader's language (``rapport.imports.reasons``). Without a template, ``reason`` is
+    its own msgid.
+    """
 
     __tablename__ = "import_row_errors"
     __table_args__ = (Index("ix_import_row_errors_job_id_row_number", "job_id", "row_number"),)
@@ -63,3 +69,5 @@ class ImportRowError(Base):
     column: Mapped[str | None] = mapped_column(String(120))
     value: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
+    reason_template: Mapped[str | None] = mapped_column(Text)
+    reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -36,6 +36,7 @@ from rapport.imports.record_columns import RECORD_COLUMNS
 from rapport.templating import render
 from rapport.users.models import Role
 from rapport.web.deps import PageActor, check_csrf
+from rapport.web.messages import Gettext, problem_message, translate
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -205,7 +206,10 @@ async def start_import(
         )
     except Invalid as exc:
         session.rollback()
-        problems = {".".join(map(str, p.path[1:])) or "mapping": p.message for p in exc.problems}
+        problems = {
+            ".".join(map(str, p.path[1:])) or "mapping": problem_message(request, p)
+            for p in exc.problems
+        }
         return draft_page(request, session, actor, token, preset, problems)
     suffix = f"?draft={token}" if dry_run else ""
     return RedirectResponse(f"/imports/{job.id}{suffix}", status_code=303)
@@ -282,6 +286,12 @@ async def run_for_real(
     return RedirectResponse(f"/imports/{job.id}", status_code=303)
 
 
+def reason_in(gettext: Gettext, error: ImportRowError) -> str:
+    """Why the row was refused, in the language of ``gettext``."""
+    template = error.reason_template or error.reason
+    return translate(gettext, template, error.reason_params or {})
+
+
 @router.get("/imports/{job_id}", response_class=HTMLResponse)
 def job_page(
     request: Request,
@@ -305,9 +315,10 @@ def job_page(
             has_draft = True
         except NotFound:
             has_draft = False
+    _ = gettext_for(request)
     context = {
         "job": job,
-        "errors": list(session.scalars(stmt)),
+        "errors": [(error, reason_in(_, error)) for error in session.scalars(stmt)],
         "draft": draft if has_draft else None,
         "running": job.status in (ImportStatus.PENDING, ImportStatus.RUNNING),
         "shown": SHOWN_ERRORS,

@@ -29,12 +29,14 @@ from rapport.access import Actor
 from rapport.deals import service as deals
 from rapport.deals.models import Deal, DealStageChange, DealStatus, StageOutcome
 from rapport.deals.schemas import DealCreate, DealUpdate
-from rapport.errors import FieldProblem, Invalid, ServiceError
+from rapport.errors import FieldPath, Invalid, ServiceError
 from rapport.events import service as events
 from rapport.events.models import Event
 from rapport.events.schemas import EventCreate
+from rapport.i18n import N_
 from rapport.imports.lookups import LookupError_, Lookups
 from rapport.imports.models import ImportJob
+from rapport.imports.reasons import Reason
 from rapport.imports.record_columns import RECORD_COLUMNS
 from rapport.imports.record_rows import Plan, Problem, RowReader, as_start_of_day, read_fields
 from rapport.interactions import service as interactions
@@ -53,6 +55,7 @@ from rapport.tickets.schemas import TicketCreate, TicketUpdate
 
 Rows = list[tuple[int, dict[str, str]]]
 NO_REASON: Final = "not given in the imported file"
+_NUL: Final = Reason.of(N_("contains the NUL character, which no text may hold"))
 _ITEM_FIELDS: Final = ("product", "quantity", "unit_price", "discount")
 
 
@@ -122,11 +125,12 @@ def _plan_orders(rows: Rows, lookups: Lookups, problems: list[Problem]) -> list[
 
 def _refuse_lines(problems: list[Problem], rows: list[int], bad: set[int]) -> None:
     """Report the good lines of an order that was refused for its bad ones."""
-    first_bad = min(bad)
+    reason = Reason.of(
+        N_("not imported: line %(row)s of the same order has a problem"), row=min(bad)
+    )
     for row in rows:
         if row not in bad:
-            problems.append((row, "", "", f"not imported: line {first_bad} of the same order "
-                                         "has a problem"))  # fmt: skip
+            problems.append((row, "", "", reason))
 
 
 def _plan_deals(rows: Rows, lookups: Lookups, problems: list[Problem]) -> list[Plan]:
@@ -139,7 +143,7 @@ def _plan_deals(rows: Rows, lookups: Lookups, problems: list[Problem]) -> list[P
             pipeline = lookups.pipeline(text.get("pipeline"))
             plan.values["pipeline_id"] = pipeline.id
         except LookupError_ as error:
-            reader.fail("pipeline", str(error))
+            reader.fail("pipeline", Reason.of_error(error))
             continue
         if "stage" in text:
             stage = reader.read("stage", partial(lookups.stage, pipeline))
@@ -176,8 +180,8 @@ def _save_deal(session: Session, actor: Actor, data: DealCreate, plan: Plan) -> 
     start = created or changes[0].changed_at
     end = ended or start
     if end < start:
-        message = f"is before the deal was created ({start.date().isoformat()})"
-        raise Invalid.field(("expected_close_on",), message)
+        before = N_("is before the deal was created (%(day)s)")
+        raise Invalid.field(("expected_close_on",), before, day=start.date().isoformat())
     deal.created_at = changes[0].changed_at = start
     if len(changes) > 1:
         changes[-1].changed_at = end
@@ -201,8 +205,8 @@ def _save_ticket(session: Session, actor: Actor, data: TicketCreate, plan: Plan)
         if at is None:
             continue
         if at < ticket.opened_at:
-            message = f"is before the ticket was opened ({ticket.opened_at.isoformat()})"
-            raise Invalid.field((given,), message)
+            before = N_("is before the ticket was opened (%(at)s)")
+            raise Invalid.field((given,), before, at=ticket.opened_at.isoformat())
         setattr(ticket, name, at)
     session.flush()
     return ticket
@@ -259,7 +263,7 @@ class RecordBatch:
             column = self.job.mapping.get(name, name) if name else None
             value = value or texts.get(number, {}).get(name, "")
             self.errors.append({"job_id": self.job.id, "row_number": number, "column": column,
-                                "value": value or None, "reason": reason})  # fmt: skip
+                                "value": value or None, **reason.columns()})  # fmt: skip
 
     def process(self, batch: Rows, _checked: object = None) -> None:
         """Read, look up, match and write one batch (inside the caller's transaction).
@@ -272,8 +276,7 @@ class RecordBatch:
                     and v.strip()}  # fmt: skip
             nul = [f for f, v in text.items() if "\x00" in v]
             for name in nul:
-                problems.append((number, name, text[name].replace("\x00", ""),
-                                 "contains the NUL character, which no text may hold"))  # fmt: skip
+                problems.append((number, name, text[name].replace("\x00", ""), _NUL))
             if not nul:
                 texts.append((number, text))
         lookups = Lookups(self.session, self.actor).load(t for _, t in texts)
@@ -282,17 +285,18 @@ class RecordBatch:
             try:
                 checked.append((plan, self.handler.create_schema.model_validate(plan.values)))
             except ValidationError as error:
-                found = [FieldProblem(tuple(p["loc"]), str(p["msg"]).removeprefix("Value error, "))
-                         for p in error.errors()]  # fmt: skip
+                found = [(tuple(p["loc"]), Reason.of_validation(p)) for p in error.errors()]
                 self._refuse(plan, problems, found)
         self._write(checked, problems)
         self._report(problems, dict(texts))
 
-    def _refuse(self, plan: Plan, problems: list[Problem], found: list[FieldProblem]) -> None:
+    def _refuse(
+        self, plan: Plan, problems: list[Problem], found: list[tuple[FieldPath, Reason]]
+    ) -> None:
         bad = set()
-        for problem in found:
-            row, name = plan.source(problem.path)
-            problems.append((row, name, "", problem.message))
+        for path, reason in found:
+            row, name = plan.source(path)
+            problems.append((row, name, "", reason))
             bad.add(row)
         _refuse_lines(problems, plan.rows, bad)
 
@@ -337,10 +341,11 @@ class RecordBatch:
                         self.handler.save(self.session, self.actor, data, plan)
                         self.created += len(plan.rows)
             except Invalid as error:
-                self._refuse(plan, problems, list(error.problems))
+                found = [(p.path, Reason.of_problem(p)) for p in error.problems]
+                self._refuse(plan, problems, found)
                 continue
             except ServiceError as error:
-                self._refuse(plan, problems, [FieldProblem((), error.message)])
+                self._refuse(plan, problems, [((), Reason.of_error(error))])
                 continue
             if key is not None:
                 made.add(key)

@@ -16,11 +16,13 @@ from functools import partial
 from typing import Any, Final
 
 from rapport.config import get_settings
+from rapport.i18n import N_
 from rapport.imports import cells
 from rapport.imports.customer_rows import parse_date, parse_moment
 from rapport.imports.lookups import CUSTOMER_KEYS, LookupError_, Lookups
+from rapport.imports.reasons import Reason
 
-Problem = tuple[int, str, str, str]  # row, import field, value, reason
+Problem = tuple[int, str, str, Reason]  # row, import field, value, reason
 
 # Import field → the API field it fills (when the name differs).
 API_FIELD: Final = {
@@ -39,12 +41,12 @@ _TEXTS: Final = frozenset({
     "comment", "outcome", "page", "session_id", "anonymous_id", "name", "lost_reason",
 })  # fmt: skip
 _HINTS: Final = {
-    "order_status": (cells.ORDER_STATUS, "write paid, pending, refunded or cancelled"),
-    "ticket_status": (cells.TICKET_STATUS, "write open, pending, resolved or closed"),
-    "priority": (cells.TICKET_PRIORITY, "write low, normal, high or urgent"),
+    "order_status": (cells.ORDER_STATUS, N_("write paid, pending, refunded or cancelled")),
+    "ticket_status": (cells.TICKET_STATUS, N_("write open, pending, resolved or closed")),
+    "priority": (cells.TICKET_PRIORITY, N_("write low, normal, high or urgent")),
     "kind": (cells.INTERACTION_KIND,
-             "write call, email, meeting, visit, chat, sms, wechat or note"),
-    "direction": (cells.DIRECTION, "write inbound or outbound"),
+             N_("write call, email, meeting, visit, chat, sms, wechat or note")),
+    "direction": (cells.DIRECTION, N_("write inbound or outbound")),
 }  # fmt: skip
 # Read into ``Plan.later``: set after the service saved the record.
 _LATER: Final = frozenset({"created_at", "resolved_at", "closed_at"})
@@ -77,7 +79,7 @@ class RowReader:
         self.number, self.text, self.problems = number, text, problems
         self.ok = True
 
-    def fail(self, name: str, reason: str) -> None:
+    def fail(self, name: str, reason: Reason) -> None:
         self.problems.append((self.number, name, self.text.get(name, ""), reason))
         self.ok = False
 
@@ -88,8 +90,8 @@ class RowReader:
             return None
         try:
             return parse(text)
-        except (ValueError, LookupError_) as error:
-            self.fail(name, str(error))
+        except ValueError as error:  # a CellError, a LookupError_, or a library's
+            self.fail(name, Reason.of_error(error))
             return None
 
 
@@ -116,10 +118,12 @@ def read_fields(
     currency = reader.text.get("currency") or get_settings().default_currency
     readers: dict[str, Callable[[str], Any]] = {
         "owner": lookups.user, "user": lookups.user, "assignee": lookups.user,
-        "product": lambda t: lookups.named(lookups.products, t, "product with this SKU or name"),
-        "order": lambda t: lookups.named(lookups.orders, t, "order with this number"),
-        "campaign": lambda t: lookups.named(lookups.campaigns, t, "campaign"),
-        "survey": lambda t: lookups.named(lookups.surveys, t, "survey"),
+        "product": lambda t: lookups.named(lookups.products, t, N_("no product with this SKU "
+                                                                    "or name %(text)r")),
+        "order": lambda t: lookups.named(lookups.orders, t, N_("no order with this number "
+                                                                "%(text)r")),
+        "campaign": lambda t: lookups.named(lookups.campaigns, t, N_("no campaign %(text)r")),
+        "survey": lambda t: lookups.named(lookups.surveys, t, N_("no survey %(text)r")),
         "quantity": cells.whole_number, "score": cells.whole_number, "duration_seconds": _duration,
         "unit_price": lambda t: cells.amount_minor(t, currency),
         "discount": lambda t: cells.amount_minor(t, currency),
@@ -150,7 +154,7 @@ def read_fields(
             plan.sources["customer_id"] = key
         except LookupError_ as error:
             first = next((k for k in CUSTOMER_KEYS if reader.text.get(k)), "customer_name")
-            reader.fail(first, str(error))
+            reader.fail(first, Reason.of_error(error))
     return plan
 
 

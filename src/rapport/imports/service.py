@@ -36,6 +36,7 @@ from rapport.customers.models import Customer, CustomerKind
 from rapport.customers.service import RECORD as CUSTOMER
 from rapport.db import session_scope, utcnow
 from rapport.errors import Invalid, NotFound
+from rapport.i18n import N_
 from rapport.imports.customer_rows import (
     NEW_COLUMNS,
     Converted,
@@ -46,6 +47,7 @@ from rapport.imports.customer_rows import (
 from rapport.imports.models import ImportJob, ImportRowError, ImportStatus
 from rapport.imports.presets import CUSTOMER_FIELDS, PRESETS, detect, mapping_for
 from rapport.imports.reader import open_table
+from rapport.imports.reasons import Reason
 from rapport.imports.record_batch import HANDLERS, RecordBatch, order_key
 from rapport.imports.record_columns import RECORD_COLUMNS
 from rapport.users.models import User
@@ -104,23 +106,31 @@ def start(
     """
     if entity not in ENTITIES:
         raise Invalid.field(
-            ("entity",), f"cannot import {entity!r}; use one of {', '.join(ENTITIES)}"
+            ("entity",),
+            N_("cannot import %(entity)r; use one of %(known)s"),
+            entity=entity,
+            known=", ".join(ENTITIES),
         )
     table = open_table(path)
     table.close()
     if entity != "customer":
         if preset not in (None, "generic"):
-            raise Invalid.field(("preset",), "presets are for customer files; leave it out")
+            raise Invalid.field(("preset",), N_("presets are for customer files; leave it out"))
         return _start_records(session, actor, path, table.header, entity, mapping or {}, options)
     records.may_create(actor=actor, kind=CUSTOMER)
     if preset is not None and preset not in PRESETS:
         known = ", ".join(PRESETS)
-        raise Invalid.field(("preset",), f"no preset {preset!r}; use one of {known}")
+        raise Invalid.field(
+            ("preset",),
+            N_("no preset %(preset)r; use one of %(known)s"),
+            preset=preset,
+            known=known,
+        )
     chosen, fields = detect(table.header) if preset is None else (
         PRESETS[preset], mapping_for(PRESETS[preset], table.header))  # fmt: skip
     fields = remap(fields, mapping or {}, table.header, CUSTOMER_FIELDS, "customer")
     if "name" not in fields and "first_name" not in fields and "last_name" not in fields:
-        raise Invalid.field(("mapping",), "no column gives the customer's name")
+        raise Invalid.field(("mapping",), N_("no column gives the customer's name"))
     return _new_job(session, actor, path, "customer", chosen.name, fields, options)
 
 
@@ -136,9 +146,14 @@ def remap(
     fields = dict(fields)
     for column, target in mapping.items():
         if target and target not in known:
-            raise Invalid.field(("mapping", column), f"no {entity} field {target!r}")
+            raise Invalid.field(
+                ("mapping", column),
+                N_("no %(entity)s field %(field)r"),
+                entity=entity,
+                field=target,
+            )
         if column not in header:
-            raise Invalid.field(("mapping", column), "the file has no such column")
+            raise Invalid.field(("mapping", column), N_("the file has no such column"))
         fields = {f: h for f, h in fields.items() if h != column and f != target}
         if target:
             fields[target] = column
@@ -190,7 +205,10 @@ def _start_records(
     for needed in spec.required:
         if not any(name in fields for name in needed):
             raise Invalid.field(
-                ("mapping",), f"no column gives the {entity}'s {' or '.join(needed)}"
+                ("mapping",),
+                N_("no column gives the %(entity)s's %(fields)s"),
+                entity=entity,
+                fields=" or ".join(needed),
             )
     return _new_job(session, actor, path, entity, "generic", fields, options)
 
@@ -268,9 +286,9 @@ class _Batch:
         self.errors: list[dict[str, Any]] = []
         self.created = self.updated = self.skipped = 0
 
-    def fail(self, number: int, column: str | None, value: str | None, reason: str) -> None:
+    def fail(self, number: int, column: str | None, value: str | None, reason: Reason) -> None:
         self.errors.append({"job_id": self.job.id, "row_number": number, "column": column,
-                            "value": value, "reason": reason})  # fmt: skip
+                            "value": value, **reason.columns()})  # fmt: skip
 
     def owners(self, wanted: set[str]) -> dict[str, int]:
         if not wanted:
@@ -358,7 +376,7 @@ class _Batch:
         for number, converted in good:
             if converted.owner and converted.owner not in owners:
                 self.fail(number, fields.get("owner_email"), converted.owner,
-                          "no active user with this email or name")  # fmt: skip
+                          Reason.of(N_("no active user with this email or name")))  # fmt: skip
                 continue
             converted.values["owner_id"] = owners.get(converted.owner or "", default_owner)
             kept.append((number, converted))
@@ -390,9 +408,8 @@ class _Batch:
             elif self.policy == "skip":
                 self.skipped += 1
             elif found.id not in changeable:
-                self.fail(
-                    number, None, None, f"customer {found.id} exists and is not yours to change"
-                )
+                mine = N_("customer %(id)s exists and is not yours to change")
+                self.fail(number, None, None, Reason.of(mine, id=found.id))
             else:
                 self._update(found, converted)
         if fresh:
@@ -456,7 +473,7 @@ def run(
         if job is None:
             raise NotFound("import job", job_id)
         if job.file_sha256 != file_digest(path):
-            raise Invalid.field(("file",), "this is not the file the job was started with")
+            raise Invalid.field(("file",), N_("this is not the file the job was started with"))
         job.status, job.started_at = ImportStatus.RUNNING, job.started_at or utcnow()
         dialect = session.get_bind().dialect.name
     table = open_table(path)

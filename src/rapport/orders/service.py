@@ -243,9 +243,9 @@ def _check_status(order: Order, status: OrderStatus) -> None:
     """Conflict unless the order may move to ``status``."""
     if status is not order.status and status not in MOVES[order.status]:
         raise Conflict(
-            N_("a %(status)s order cannot become %(new)s"),
+            N_("a %(status)s order cannot become %(new_status)s"),
             status=order.status.value,
-            new=status.value,
+            new_status=status.value,
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Final, TypeVar, get_origin
+from typing import Any, TypeVar, get_origin
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
@@ -20,54 +20,13 @@ from starlette.requests import Request
 
 from rapport.config import get_settings
 from rapport.errors import Conflict, Invalid, ServiceError
-from rapport.i18n import N_, gettext_for
-from rapport.normalize import InputError
+from rapport.i18n import gettext_for
+from rapport.validation import worded
 from rapport.web.csrf import CSRF_FIELD
-from rapport.web.messages import error_message, problem_message
+from rapport.web.messages import error_message, problem_message, translate
 
 M = TypeVar("M", bound=BaseModel)
 FieldErrors = dict[str, str]
-
-# Pydantic's error types, in words a person reads beside a form field.
-_MESSAGES: Final = {
-    "missing": N_("This field is required."),
-    "string_too_short": N_("This field is required."),
-    "string_too_long": N_("This is too long."),
-    "int_parsing": N_("Enter a whole number."),
-    "int_from_float": N_("Enter a whole number."),
-    "float_parsing": N_("Enter a number."),
-    "decimal_parsing": N_("Enter a number."),
-    "greater_than_equal": N_("This number is too small."),
-    "greater_than": N_("This number is too small."),
-    "less_than_equal": N_("This number is too large."),
-    "less_than": N_("This number is too large."),
-    "date_from_datetime_parsing": N_("Enter a date as YYYY-MM-DD."),
-    "date_parsing": N_("Enter a date as YYYY-MM-DD."),
-    "datetime_from_date_parsing": N_("Enter a date and time."),
-    "datetime_parsing": N_("Enter a date and time."),
-    "enum": N_("Choose one of the options."),
-    "literal_error": N_("Choose one of the options."),
-    "bool_parsing": N_("Choose yes or no."),
-    "extra_forbidden": N_("This field is not expected here."),
-}
-
-
-# The normaliser's refusals (``rapport.normalize.InputError``) by code, in words for a form.
-_INPUT_MESSAGES: Final = {
-    "empty": N_("This field is required."),
-    "email": N_("“%(text)s” is not an email address."),
-    "phone": N_("“%(text)s” is not a phone number; check the country code and the digits."),
-    "phone_region": N_("“%(text)s” is not a phone number of region %(region)s; write it with "
-                       "+country code, e.g. %(example)s."),
-    "currency": N_("“%(text)s” is not a currency code such as CNY, USD or EUR."),
-    "country": N_("“%(text)s” is not a two-letter country code such as CN, US or GB."),
-    "birthday_future": N_("%(day)s is in the future."),
-    "birthday_early": N_("%(day)s is before %(earliest)s."),
-    "lunar": N_("“%(text)s” is not a lunar birthday: write MM-DD, with L before a leap month "
-                "(04-12, L04-12)."),
-    "wechat": N_("“%(text)s” is not a WeChat ID: 6 to 20 letters, digits, - or _, starting "
-                 "with a letter."),
-}  # fmt: skip
 
 
 def is_list_field(model: type[BaseModel], name: str) -> bool:
@@ -109,12 +68,9 @@ def field_of(location: tuple[int | str, ...]) -> str:
 def message_of(request: Request, error: Mapping[str, Any]) -> str:
     """The error in words for the form, in the reader's language."""
     _ = gettext_for(request)
-    cause = (error.get("ctx") or {}).get("error")
-    if isinstance(cause, InputError) and cause.code in _INPUT_MESSAGES:
-        return _(_INPUT_MESSAGES[cause.code]) % cause.params
-    known = _MESSAGES.get(str(error.get("type", "")))
-    if known is not None:
-        return _(known)
+    found = worded(error)
+    if found is not None:
+        return translate(_, *found)
     text = str(error.get("msg", "")).removeprefix("Value error, ")
     return _sentence(text) if text else _("This value is not valid.")
 

@@ -18,9 +18,11 @@ from rapport.i18n import N_, gettext_for
 
 Gettext = Callable[[str], str]
 
-# The words the services put into their messages as params: the kinds of record (as the
-# records, the audit log and NotFound name them), of customer, and the states of orders
-# and stages.
+# The params that name one of Rapport's own words: a kind of record (as the records, the
+# audit log and NotFound name it), of customer, an order's or a stage's state. Only these
+# are translated, and only to a word below: other params (a name, an email, what someone
+# typed) are shown as they are, even when they happen to be one of these words.
+WORD_PARAMS: Final = frozenset({"entity", "kind", "other_kind", "status", "new_status", "outcome"})
 WORDS: Final = frozenset({
     N_("customer"), N_("deal"), N_("ticket"), N_("order"), N_("interaction"), N_("task"),
     N_("event"), N_("consent"), N_("campaign"), N_("pipeline"), N_("stage"), N_("product"),
@@ -39,14 +41,18 @@ def translate(gettext: Gettext, template: str, params: Mapping[str, object]) -> 
 
     The English, ``template % params``, when the translation does not fit the params.
     """
-    words = {
-        name: gettext(value) if isinstance(value, str) and value in WORDS else value
-        for name, value in params.items()
-    }
+    words = {name: _word(gettext, name, value) for name, value in params.items()}
     try:
         return fill(gettext(template) if template else template, words)
     except (KeyError, TypeError, ValueError):
         return fill(template, params)
+
+
+def _word(gettext: Gettext, name: str, value: object) -> object:
+    """A param in the language of ``gettext`` if it names one of the words, else as it is."""
+    if name in WORD_PARAMS and isinstance(value, str) and value in WORDS:
+        return gettext(value)
+    return value
 
 
 def problem_message(request: Request, problem: FieldProblem) -> str:
