@@ -158,11 +158,15 @@ def bench_import(rows: int, runs: int) -> None:
     )
 
 
+# The child leaves with os._exit: the restarted server may still be reading its data in
+# the background, and at 1M customers tearing that down at interpreter exit aborted the
+# process after its figures were printed.
 _PAGES_CHILD = """
-import json, sys
+import json, os, sys
 from bench.pages import measure
 timings, warm = measure(sys.argv[1])
-print(json.dumps({"warm_up_seconds": warm, "pages": [t.__dict__ for t in timings]}))
+print(json.dumps({"warm_up_seconds": warm, "pages": [t.__dict__ for t in timings]}), flush=True)
+os._exit(0)
 """
 
 
