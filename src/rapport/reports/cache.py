@@ -140,18 +140,14 @@ class AnalyticsCache:
             while True:  # visitors may ask ``old`` for more meanwhile
                 with old.lock:
                     wanted.update(self._asked(old, new.results))
-                if not wanted:
-                    break
+                    if not wanted:  # what is asked of ``old`` from now on finds the new one
+                        with self._guard:
+                            self._snapshots[audience(actor)] = new
+                        break
                 for key, work in wanted.items():
                     new.results[key] = work(source)
                     new.works[key] = work
                 wanted = {}
-            with old.lock:  # what is asked of ``old`` from now on finds the new one
-                for key, work in self._asked(old, new.results).items():
-                    new.results[key] = work(source)
-                    new.works[key] = work
-                with self._guard:
-                    self._snapshots[audience(actor)] = new
         except Exception:  # the old snapshot keeps serving; the next request tries again
             old.refreshing = False
             old.replaced.set()
